@@ -1,0 +1,35 @@
+/**
+ * Command-line entry. `loadgen [replay options]` replays sessions (httperf compatible);
+ * the other commands are sub-commands with their own options. Each command module exports
+ * `run(argv): Promise<exitCode>`; this file only dispatches and turns user errors into
+ * one-line messages (never a stack trace) with the documented exit codes.
+ */
+import { isUserError } from './errors.js';
+
+type CommandRunner = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
+  replay: async () => (await import('./commands/replay.js')).run,
+  demo: async () => (await import('./commands/demo.js')).run,
+  serve: async () => (await import('./serve/command.js')).run,
+  convert: async () => (await import('./convert/command.js')).run,
+  sweep: async () => (await import('./sweep/command.js')).run,
+  gate: async () => (await import('./gate/command.js')).run,
+};
+
+/** Run the CLI with these arguments (without `node` and the script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  const name = first !== undefined && Object.hasOwn(COMMANDS, first) ? first : 'replay';
+  const rest = name === first ? argv.slice(1) : argv;
+  try {
+    const runner = await COMMANDS[name]!();
+    return await runner(rest);
+  } catch (err) {
+    if (isUserError(err)) {
+      process.stderr.write(`loadgen: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `loadgen demo [replay options]`: start the built-in target on a free loopback port and replay
+ * the Book of Xen session file against it, printing the full report. Any replay option given
+ * overrides the demo's defaults (e.g. `loadgen demo --rate=20`).
+ */
+import { fileURLToPath } from 'node:url';
+import { startDemoServer } from '../serve/server.js';
+import { loadSessionFile } from '../session/parse.js';
+import { run as runReplayCommand } from './replay.js';
+
+/** The session file shipped in the package. */
+export const DEMO_SESSION_FILE = fileURLToPath(new URL('../../sessions/bookofxen.txt', import.meta.url));
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(
+      'loadgen demo [replay options]\n\nStarts the built-in target (loadgen serve) on 127.0.0.1 and replays sessions/bookofxen.txt\nagainst it: 60 sessions at 10 sessions/s, 0.5 s think time. Replay options override these.\n',
+    );
+    return 0;
+  }
+  const server = await startDemoServer({ host: '127.0.0.1', port: 0, sessionFile: await loadSessionFile(DEMO_SESSION_FILE) });
+  process.stderr.write(`loadgen demo: built-in target listening on ${server.url}\n`);
+  try {
+    const defaults = ['--server', '127.0.0.1', '--port', String(server.port), `--wsesslog=60,0.5,${DEMO_SESSION_FILE}`, '--rate', '10', '--timeout', '5'];
+    // Later occurrences win in yargs, so user arguments override the defaults.
+    return await runReplayCommand(mergeArgs(defaults, args));
+  } finally {
+    await server.close();
+  }
+}
+
+/** Defaults followed by the user's arguments, dropping defaults the user replaced. */
+function mergeArgs(defaults: string[], user: string[]): string[] {
+  const given = new Set(user.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]));
+  const kept: string[] = [];
+  for (let i = 0; i < defaults.length; i++) {
+    const arg = defaults[i]!;
+    const name = arg.split('=')[0]!;
+    const takesValue = !arg.includes('=');
+    if (given.has(name) || (name === '--rate' && given.has('--period'))) {
+      if (takesValue) i++;
+      continue;
+    }
+    kept.push(arg);
+    if (takesValue) kept.push(defaults[++i]!);
+  }
+  return [...kept, ...user];
+}

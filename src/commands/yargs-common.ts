@@ -1,0 +1,29 @@
+/**
+ * yargs settings every command shares: no process.exit, strict option names, and failures
+ * turned into one-line UsageErrors (or the original InputError from a --config file).
+ */
+import yargs, { type Argv } from 'yargs';
+import { UsageError, isUserError } from '../errors.js';
+
+/** A yargs parser for `args` that throws instead of exiting and prints help to stdout. */
+export function commandParser(args: string[], usage: string): Argv {
+  return yargs(args)
+    .scriptName('loadgen')
+    .usage(usage)
+    .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': true, 'strip-aliased': true })
+    .strict()
+    .exitProcess(false)
+    .help('help')
+    .alias('help', 'h')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message: string | null, err: Error | undefined) => {
+      if (err !== undefined && isUserError(err)) throw err;
+      throw new UsageError(message ?? err?.message ?? 'invalid arguments');
+    });
+}
+
+/** True when the user asked for --help (yargs already printed it). */
+export function wantsHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}

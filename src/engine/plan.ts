@@ -1,0 +1,53 @@
+/**
+ * Plan: everything computed once before the first session starts — the resolved target and
+ * each template's request bytes and think times — so the run loop only copies references.
+ */
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import { RunFailedError } from '../errors.js';
+import { prepareRequest, type RequestContext } from '../http/request.js';
+import type { ReplayOptions } from '../options.js';
+import { templateRequestCount, type SessionFile } from '../session/model.js';
+import type { PreparedTemplate, Target } from './context.js';
+
+/** The Host header value: --server-name, else --server (bracketed if IPv6), never with the port. */
+export function hostHeader(options: ReplayOptions): string {
+  const name = options.serverName ?? options.server;
+  return net.isIPv6(name) ? `[${name}]` : name;
+}
+
+/** Build every template's request bytes and think times (ms). */
+export function prepareTemplates(file: SessionFile, options: ReplayOptions): PreparedTemplate[] {
+  const ctx: RequestContext = { hostHeader: hostHeader(options), httpVersion: options.httpVersion, addHeaders: options.addHeaders };
+  return file.templates.map((template) => ({
+    requestCount: templateRequestCount(template),
+    bursts: template.bursts.map((burst) => ({
+      requests: burst.requests.map((req) => prepareRequest(req, ctx)),
+      thinkMs: Math.max(0, (burst.thinkTime ?? options.thinkTime) * 1000),
+    })),
+  }));
+}
+
+/** Resolve --server once (httperf does the same), preferring what the system resolver returns first. */
+export async function resolveTarget(options: ReplayOptions): Promise<Target> {
+  const host = options.server.replace(/^\[(.*)\]$/, '$1');
+  let address = host;
+  let family = net.isIP(host) as 0 | 4 | 6;
+  if (family === 0) {
+    try {
+      const found = await dns.lookup(host);
+      address = found.address;
+      family = found.family as 4 | 6;
+    } catch (err) {
+      throw new RunFailedError(`cannot resolve --server ${host}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  return {
+    address,
+    family: family as 4 | 6,
+    port: options.port,
+    tls: options.ssl,
+    serverName: net.isIP(options.serverName ?? host) ? undefined : (options.serverName ?? host),
+    rejectUnauthorized: !options.insecure,
+  };
+}

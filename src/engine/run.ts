@@ -1,0 +1,209 @@
+/**
+ * Run one replay: create sessions on the arrival schedule (open loop: a slow server never
+ * delays the next arrival, it only shows up as start lag), sample every 5 s, stop when the
+ * N-th session is destroyed or the caller aborts, and return the results document.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { ReplayOptions } from '../options.js';
+import { Recorder } from '../record/recorder.js';
+import { deriveRates } from '../results/derive.js';
+import { summarize } from '../results/histogram.js';
+import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type HistogramName, type HistogramSummary, type ResultsDocument, type TimelineSample } from '../results/schema.js';
+import { formatEchoLine } from '../report/httperf.js';
+import { createArrivalSchedule, type ArrivalSchedule } from '../schedule/arrivals.js';
+import type { SessionFile } from '../session/model.js';
+import { VERSION } from '../version.js';
+import type { EngineContext, PreparedTemplate, Target, Watched } from './context.js';
+import { prepareTemplates, resolveTarget } from './plan.js';
+import { Session } from './session.js';
+
+export interface ReplayHooks {
+  /** Called with each 5-s sample as it is taken. */
+  onSample?: (sample: TimelineSample) => void;
+  /** Aborting ends the run early; what was measured is returned (run.ended = 'interrupted'). */
+  signal?: AbortSignal;
+}
+
+/** httperf's reply-rate sampling period. */
+const SAMPLE_MS = 5000;
+/** Event-loop delay sampling resolution; Node reports the timer's whole period, so we subtract it. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
+/** Run one httperf-style session replay in this process. */
+export async function runReplay(options: ReplayOptions, sessions: SessionFile, hooks: ReplayHooks = {}): Promise<ResultsDocument> {
+  const target = await resolveTarget(options);
+  const templates = prepareTemplates(sessions, options);
+  return new Run(options, target, templates, hooks).execute();
+}
+
+class Run implements EngineContext {
+  readonly recorder = new Recorder();
+  readonly replyTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly watched: Set<Watched> | null;
+  readonly maxResends: number;
+  private readonly schedule: ArrivalSchedule;
+  private readonly live = new Set<Session>();
+  private created = 0;
+  private destroyed = 0;
+  private t0 = 0;
+  private nextDue = 0;
+  private arrivalTimer: NodeJS.Timeout | null = null;
+  private sampleTimer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private lastSampleAt = 0;
+  private sampleIndex = 0;
+  private finished = false;
+  private resolve!: (doc: ResultsDocument) => void;
+  private readonly startedAt = new Date();
+  private cpu0 = process.cpuUsage();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+
+  constructor(
+    readonly options: ReplayOptions,
+    readonly target: Target,
+    private readonly templates: PreparedTemplate[],
+    private readonly hooks: ReplayHooks,
+  ) {
+    this.replyTimeoutMs = (options.timeout + options.thinkTimeout) * 1000;
+    this.connectTimeoutMs = options.timeout * 1000;
+    this.watched = options.timeout > 0 ? new Set() : null;
+    this.maxResends = Math.max(3, options.retryOnFailure ? options.maxRetries : 0);
+    this.schedule = createArrivalSchedule(options.arrival, options.seed);
+  }
+
+  execute(): Promise<ResultsDocument> {
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      const { signal } = this.hooks;
+      if (signal?.aborted) {
+        this.t0 = performance.now();
+        this.finish('interrupted');
+        return;
+      }
+      signal?.addEventListener('abort', () => this.finish('interrupted'), { once: true });
+      this.loopDelay.enable();
+      this.cpu0 = process.cpuUsage();
+      this.t0 = performance.now();
+      this.lastSampleAt = this.t0;
+      this.scheduleSample();
+      if (this.watched) {
+        const tick = Math.min(100, Math.max(5, this.connectTimeoutMs / 20));
+        this.watchdog = setInterval(this.checkDeadlines, tick);
+      }
+      if (this.schedule.sequential) this.createSession(this.t0);
+      else {
+        this.nextDue = this.schedule.next();
+        this.pumpArrivals();
+      }
+    });
+  }
+
+  /** EngineContext: a session ended (its result is recorded). */
+  sessionDestroyed(session: object): void {
+    this.live.delete(session as Session);
+    this.destroyed++;
+    if (this.destroyed >= this.options.sessions) {
+      this.finish('completed');
+    } else if (this.schedule.sequential && this.created < this.options.sessions) {
+      // httperf starts the next sequential session in the handler that destroyed the last one.
+      this.createSession(performance.now());
+    }
+  }
+
+  /** Create every session that is due (catching up if the timer woke late), then sleep until the next. */
+  private readonly pumpArrivals = (): void => {
+    this.arrivalTimer = null;
+    if (this.finished) return;
+    const now = performance.now();
+    while (this.created < this.options.sessions) {
+      const due = this.t0 + this.nextDue * 1000;
+      if (due > now) break;
+      this.createSession(due);
+      if (this.finished) return;
+      this.nextDue = this.schedule.next();
+    }
+    if (this.created < this.options.sessions) {
+      const wait = this.t0 + this.nextDue * 1000 - performance.now();
+      this.arrivalTimer = setTimeout(this.pumpArrivals, Math.max(0, wait));
+    }
+  };
+
+  private createSession(intended: number): void {
+    const template = this.templates[this.created % this.templates.length]!;
+    this.created++;
+    const now = performance.now();
+    this.recorder.sessionStarted(now - intended);
+    const session = new Session(this, template, intended, now);
+    this.live.add(session);
+    session.start();
+  }
+
+  /** First sample at (id+1)*5/N s (httperf --client offset), then every 5 s. */
+  private scheduleSample(): void {
+    const { id, count } = this.options.client;
+    const firstMs = ((id + 1) * SAMPLE_MS) / count;
+    const dueAt = this.t0 + firstMs + this.sampleIndex * SAMPLE_MS;
+    this.sampleTimer = setTimeout(this.takeSample, Math.max(0, dueAt - performance.now()));
+  }
+
+  private readonly takeSample = (): void => {
+    const now = performance.now();
+    const sample = this.recorder.sample((now - this.t0) / 1000, (now - this.lastSampleAt) / 1000);
+    this.lastSampleAt = now;
+    this.sampleIndex++;
+    this.hooks.onSample?.(sample);
+    if (!this.finished) this.scheduleSample();
+  };
+
+  private readonly checkDeadlines = (): void => {
+    const now = performance.now();
+    // Copy first: a timeout closes connections, which removes them from the set.
+    for (const conn of [...this.watched!]) conn.checkDeadline(now);
+  };
+
+  private finish(ended: 'completed' | 'interrupted'): void {
+    if (this.finished) return;
+    this.finished = true;
+    const end = performance.now();
+    for (const timer of [this.arrivalTimer, this.sampleTimer]) if (timer) clearTimeout(timer);
+    if (this.watchdog) clearInterval(this.watchdog);
+    // Sessions still running at an interrupt appear in no session figure (as in httperf).
+    for (const session of this.live) session.abandon();
+    this.live.clear();
+    const cpu = process.cpuUsage(this.cpu0);
+    this.loopDelay.disable();
+    const duration = Math.max(0, (end - this.t0) / 1000);
+    const { counters, timeline } = this.recorder;
+    const histograms = {} as Record<HistogramName, HistogramSummary>;
+    for (const name of HISTOGRAM_NAMES) histograms[name] = summarize(this.recorder.histograms[name]);
+    const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+    const hasDelay = this.loopDelay.count > 0;
+    this.resolve({
+      schemaVersion: RESULTS_SCHEMA_VERSION,
+      tool: { name: 'loadgen', version: VERSION },
+      run: {
+        commandLine: formatEchoLine(this.options),
+        options: this.options,
+        templateRequestCounts: this.templates.map((t) => t.requestCount),
+        targetSessionRate: this.schedule.rate,
+        ended,
+      },
+      startedAt: this.startedAt.toISOString(),
+      endedAt: new Date(this.startedAt.getTime() + duration * 1000).toISOString(),
+      duration,
+      counters,
+      rates: deriveRates(counters, timeline, duration),
+      generator: {
+        cpuUserSeconds: cpu.user / 1e6,
+        cpuSystemSeconds: cpu.system / 1e6,
+        eventLoopDelayP50Ms: hasDelay ? delayMs(this.loopDelay.percentile(50)) : 0,
+        eventLoopDelayP99Ms: hasDelay ? delayMs(this.loopDelay.percentile(99)) : 0,
+        eventLoopDelayMaxMs: hasDelay ? delayMs(this.loopDelay.max) : 0,
+        lateSessions: this.recorder.lateSessions,
+      },
+      timeline,
+      histograms,
+    });
+  }
+}

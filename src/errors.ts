@@ -1,0 +1,50 @@
+/**
+ * Errors the user can cause, each with the exit code the CLI returns for it.
+ * Exit codes are the same for every command (docs/ci.md):
+ *   0 all good (and every gate passed) · 1 a gate failed · 2 usage or input error
+ *   3 the run could not be carried out (nothing measured: target unreachable, ...)
+ */
+export const EXIT_OK = 0;
+export const EXIT_GATE_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_RUN_FAILED = 3;
+
+/** A bad command-line argument or option combination. Printed as one line, exit 2. */
+export class UsageError extends Error {
+  readonly exitCode = EXIT_USAGE;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Bad content in an input file. `toString()` gives `FILE:LINE:COL: what is wrong`
+ * (LINE and COL are 1-based; COL is omitted when 0). Exit 2.
+ */
+export class InputError extends Error {
+  readonly exitCode = EXIT_USAGE;
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}${column > 0 ? `:${column}` : ''}: ${reason}`);
+    this.name = 'InputError';
+  }
+}
+
+/** The run could not be carried out at all (exit 3), e.g. every connection was refused. */
+export class RunFailedError extends Error {
+  readonly exitCode = EXIT_RUN_FAILED;
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunFailedError';
+  }
+}
+
+/** True for errors whose message is meant for the user as it is (no stack trace). */
+export function isUserError(err: unknown): err is UsageError | InputError | RunFailedError {
+  return err instanceof UsageError || err instanceof InputError || err instanceof RunFailedError;
+}

@@ -1,0 +1,54 @@
+/**
+ * Request bytes, built once per session-file request at plan time (never per call), in
+ * httperf's byte-exact layout (spec section 3):
+ *   METHOD SP URI SP HTTP/1.x CRLF, User-Agent, Host (never with the port), --add-header text,
+ *   Content-length (when there is a body), per-request headers= (loadgen extension),
+ *   [Cookie: ... added per call with --session-cookies], CRLF, body.
+ */
+import type { SessionRequest } from '../session/model.js';
+
+export const USER_AGENT = 'loadgen/0.1';
+
+export interface RequestContext {
+  readonly hostHeader: string;
+  readonly httpVersion: '1.1' | '1.0';
+  /** Already unescaped extra header text, each ending in CRLF. */
+  readonly addHeaders: readonly string[];
+}
+
+/** Pre-built request: `head` lacks the final CRLF so a Cookie header can still be appended. */
+export interface PreparedRequest {
+  readonly source: SessionRequest;
+  readonly isHead: boolean;
+  /** Header lines up to, not including, the blank line. */
+  readonly headText: string;
+  /** Complete request (head + CRLF + body) for calls that carry no cookie. */
+  readonly bytes: Buffer;
+  readonly body: Buffer | undefined;
+}
+
+/** Build the bytes of one request. */
+export function prepareRequest(req: SessionRequest, ctx: RequestContext): PreparedRequest {
+  let head = `${req.method} ${req.uri} HTTP/${ctx.httpVersion}\r\nUser-Agent: ${USER_AGENT}\r\n`;
+  // HTTP/1.0 mode advertises keep-alive like httperf, although the client closes after each reply.
+  if (ctx.httpVersion === '1.0') head += 'Connection: keep-alive\r\n';
+  head += `Host: ${ctx.hostHeader}\r\n`;
+  for (const extra of ctx.addHeaders) head += extra;
+  const body = req.body && req.body.length > 0 ? req.body : undefined;
+  if (body) head += `Content-length: ${body.length}\r\n`;
+  if (req.headers) for (const [name, value] of req.headers) head += `${name}: ${value}\r\n`;
+  const headBytes = Buffer.from(`${head}\r\n`, 'latin1');
+  return {
+    source: req,
+    isHead: req.method === 'HEAD',
+    headText: head,
+    bytes: body ? Buffer.concat([headBytes, body]) : headBytes,
+    body,
+  };
+}
+
+/** Bytes of a request carrying `Cookie: value` (built per call: the cookie changes during a session). */
+export function withCookie(req: PreparedRequest, cookie: string): Buffer {
+  const head = Buffer.from(`${req.headText}Cookie: ${cookie}\r\n\r\n`, 'latin1');
+  return req.body ? Buffer.concat([head, req.body]) : head;
+}

@@ -1,0 +1,320 @@
+/**
+ * Incremental HTTP/1.x response parser for the load engine's hot path. It works on the bytes
+ * as they arrive (any split, including a shared read buffer that is reused after each call),
+ * copies only partial header blocks and chunk-size lines, and reports per reply exactly the
+ * figures httperf accounts (spec 4.5): header bytes (status line + headers + blank line),
+ * content bytes (body without chunk framing) and footer bytes (chunked trailer + final CRLF).
+ *
+ * Framing rules: HEAD, 1xx, 204, 304 and Content-Length: 0 have no body; Content-Length: n;
+ * Transfer-Encoding: chunked; otherwise the body runs until the server closes. Interim 1xx
+ * replies (100 Continue) are skipped, not counted (httperf mis-parses them).
+ */
+
+/** What the parser tells its owner. One sink per connection: calls stay monomorphic. */
+export interface ReplySink {
+  /** First byte of a new reply arrived; return true when the request was HEAD (no body). */
+  onReplyStart(): boolean;
+  /** Status line and headers parsed. */
+  onReplyHeaders(status: number): void;
+  /** Reply complete. `keepAlive` false means the server will close the connection. */
+  onReplyComplete(status: number, headerBytes: number, contentBytes: number, footerBytes: number, keepAlive: boolean, cookie: string | undefined): void;
+  /** The byte stream is not HTTP: the connection must be dropped. */
+  onProtocolError(reason: string): void;
+}
+
+const enum State {
+  Idle,
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailer,
+  UntilClose,
+}
+
+const LF = 10;
+/** Larger header blocks are a broken or hostile server, not a web page. */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+export class ResponseParser {
+  private state = State.Idle;
+  private partial: Buffer | null = null;
+  private status = 0;
+  private isHead = false;
+  private keepAlive = true;
+  private cookie: string | undefined = undefined;
+  private headerBytes = 0;
+  private contentBytes = 0;
+  private footerBytes = 0;
+  private remaining = 0;
+  private lineAcc = '';
+  /** Set by reset(): the owner dropped the connection, so stop feeding the rest of a read. */
+  private detached = false;
+
+  constructor(
+    private readonly sink: ReplySink,
+    /** Whether the request was HTTP/1.0 (then keep-alive needs an explicit header). */
+    private readonly http10: boolean,
+    /** Whether to extract Set-Cookie (only with --session-cookies). */
+    private readonly wantCookie: boolean,
+  ) {}
+
+  /** True while a close-delimited body is being read: EOF then completes the reply. */
+  get readingUntilClose(): boolean {
+    return this.state === State.UntilClose;
+  }
+
+  /** True between the first byte of a reply and its completion. */
+  get inReply(): boolean {
+    return this.state !== State.Idle;
+  }
+
+  /** Feed bytes [start, end) of `buf`. The buffer may be reused by the caller afterwards. */
+  feed(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    this.detached = false;
+    while (i < end && !this.detached) {
+      switch (this.state) {
+        case State.Idle:
+          this.beginReply();
+          break;
+        case State.Head:
+          i = this.feedHead(buf, i, end);
+          break;
+        case State.Length: {
+          const take = Math.min(this.remaining, end - i);
+          this.contentBytes += take;
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) this.complete();
+          break;
+        }
+        case State.ChunkSize:
+        case State.Trailer:
+          i = this.feedLine(buf, i, end);
+          break;
+        case State.ChunkData: {
+          const take = Math.min(this.remaining, end - i);
+          this.contentBytes += take;
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) {
+            this.state = State.ChunkDataEnd;
+            this.remaining = 2;
+          }
+          break;
+        }
+        case State.ChunkDataEnd: {
+          // The CRLF after chunk data is framing: counted nowhere (httperf does the same).
+          const take = Math.min(this.remaining, end - i);
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) this.state = State.ChunkSize;
+          break;
+        }
+        case State.UntilClose:
+          this.contentBytes += end - i;
+          i = end;
+          break;
+      }
+    }
+  }
+
+  /** The server closed the connection. Returns true when that completed a reply. */
+  finishOnClose(): boolean {
+    if (this.state !== State.UntilClose) return false;
+    this.keepAlive = false;
+    this.complete();
+    return true;
+  }
+
+  /** Forget any reply in progress (the connection is gone). */
+  reset(): void {
+    this.detached = true;
+    this.state = State.Idle;
+    this.partial = null;
+    this.lineAcc = '';
+  }
+
+  private beginReply(): void {
+    this.state = State.Head;
+    this.headerBytes = 0;
+    this.contentBytes = 0;
+    this.footerBytes = 0;
+    this.cookie = undefined;
+    // The sink may reject the bytes (no request outstanding) and reset us.
+    this.isHead = this.sink.onReplyStart();
+  }
+
+  /** Collect the header block up to the blank line, then parse it. */
+  private feedHead(buf: Buffer, i: number, end: number): number {
+    let block: Buffer;
+    let offset: number;
+    let from: number;
+    if (this.partial === null) {
+      block = buf;
+      offset = i;
+      from = i;
+    } else {
+      // Rare: the header block was split across reads. Join with the new bytes.
+      const prevLen = this.partial.length;
+      block = Buffer.concat([this.partial, buf.subarray(i, end)]);
+      offset = 0;
+      from = Math.max(0, prevLen - 3);
+      this.partial = null;
+      const endIdx = block.indexOf('\r\n\r\n', from, 'latin1');
+      if (endIdx < 0) return this.keepPartial(block, 0, block.length, end);
+      const consumed = endIdx + 4 - prevLen;
+      if (!this.parseHead(block, 0, endIdx + 4)) return end;
+      return i + consumed;
+    }
+    const endIdx = block.indexOf('\r\n\r\n', from, 'latin1');
+    if (endIdx < 0 || endIdx + 4 > end) return this.keepPartial(block, offset, end, end);
+    if (!this.parseHead(block, offset, endIdx + 4)) return end;
+    return endIdx + 4;
+  }
+
+  private keepPartial(block: Buffer, start: number, stop: number, end: number): number {
+    if (stop - start > MAX_HEADER_BYTES) {
+      this.fail(`reply header larger than ${MAX_HEADER_BYTES} bytes`);
+      return end;
+    }
+    this.partial = Buffer.from(block.subarray(start, stop));
+    return end;
+  }
+
+  /** Parse status line and headers in block[start, stop). Returns false on a protocol error. */
+  private parseHead(block: Buffer, start: number, stop: number): boolean {
+    const text = block.toString('latin1', start, stop);
+    // Status line: HTTP/x.y NNN ...
+    if (text.length < 12 || !text.startsWith('HTTP/1.')) {
+      this.fail(`invalid status line '${text.slice(0, Math.min(40, text.indexOf('\r') >>> 0)).trim()}'`);
+      return false;
+    }
+    const status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
+    if (!(status >= 100 && status <= 999) || text.charCodeAt(8) !== 32) {
+      this.fail(`invalid status line '${text.slice(0, text.indexOf('\r')).trim()}'`);
+      return false;
+    }
+    const replyIs10 = text.charCodeAt(7) === 48; // "HTTP/1.0"
+    let keepAlive = !(this.http10 || replyIs10);
+    let length = -1;
+    let chunked = false;
+    let lineStart = text.indexOf('\r\n') + 2;
+    while (lineStart < text.length - 2) {
+      const lineEnd = text.indexOf('\r\n', lineStart);
+      const first = text.charCodeAt(lineStart) | 0x20;
+      // Only a few headers matter; test the first letter before any string work.
+      if (first === 0x63 /* c */) {
+        const colon = text.indexOf(':', lineStart);
+        const name = text.slice(lineStart, colon).toLowerCase();
+        if (name === 'content-length') {
+          length = parseDecimal(text, colon + 1, lineEnd);
+          if (length < 0) {
+            this.fail('invalid Content-Length');
+            return false;
+          }
+        } else if (name === 'connection') {
+          const value = text.slice(colon + 1, lineEnd).toLowerCase();
+          if (value.includes('close')) keepAlive = false;
+          else if (value.includes('keep-alive')) keepAlive = true;
+        }
+      } else if (first === 0x74 /* t */) {
+        const colon = text.indexOf(':', lineStart);
+        if (text.slice(lineStart, colon).toLowerCase() === 'transfer-encoding') {
+          chunked = text.slice(colon + 1, lineEnd).toLowerCase().includes('chunked');
+        }
+      } else if (first === 0x73 /* s */ && this.wantCookie) {
+        const colon = text.indexOf(':', lineStart);
+        if (text.slice(lineStart, colon).toLowerCase() === 'set-cookie') {
+          const value = text.slice(colon + 1, lineEnd).trim();
+          const semi = value.indexOf(';');
+          this.cookie = semi < 0 ? value : value.slice(0, semi);
+        }
+      }
+      lineStart = lineEnd + 2;
+    }
+    this.headerBytes += stop - start;
+    if (status < 200 && status !== 101) {
+      // Interim reply: its bytes are header bytes of the final reply; keep reading headers.
+      this.state = State.Head;
+      return true;
+    }
+    this.status = status;
+    this.keepAlive = keepAlive;
+    this.sink.onReplyHeaders(status);
+    if (this.isHead || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+      this.complete();
+    } else if (chunked) {
+      this.state = State.ChunkSize;
+      this.lineAcc = '';
+    } else if (length >= 0) {
+      if (length === 0) this.complete();
+      else {
+        this.state = State.Length;
+        this.remaining = length;
+      }
+    } else {
+      this.state = State.UntilClose;
+      this.keepAlive = false;
+    }
+    return true;
+  }
+
+  /** Read a CRLF-terminated line (chunk size or trailer line). */
+  private feedLine(buf: Buffer, i: number, end: number): number {
+    const lf = buf.indexOf(LF, i);
+    if (lf < 0 || lf >= end) {
+      if (this.lineAcc.length + (end - i) > 8192) {
+        this.fail('chunk-size or trailer line too long');
+        return end;
+      }
+      this.lineAcc += buf.toString('latin1', i, end);
+      return end;
+    }
+    const line = this.lineAcc + buf.toString('latin1', i, lf + 1);
+    this.lineAcc = '';
+    if (this.state === State.ChunkSize) {
+      const size = parseInt(line, 16);
+      if (!Number.isFinite(size) || size < 0 || !/^[0-9a-fA-F]/.test(line)) {
+        this.fail(`invalid chunk size line '${line.trim()}'`);
+        return end;
+      }
+      if (size === 0) this.state = State.Trailer;
+      else {
+        this.state = State.ChunkData;
+        this.remaining = size;
+      }
+    } else {
+      this.footerBytes += line.length;
+      if (line === '\r\n' || line === '\n') this.complete();
+    }
+    return lf + 1;
+  }
+
+  private complete(): void {
+    this.state = State.Idle;
+    this.sink.onReplyComplete(this.status, this.headerBytes, this.contentBytes, this.footerBytes, this.keepAlive, this.cookie);
+  }
+
+  private fail(reason: string): void {
+    this.reset();
+    this.sink.onProtocolError(reason);
+  }
+}
+
+/** Parse a non-negative decimal between start and end, ignoring surrounding spaces; -1 if invalid. */
+function parseDecimal(text: string, start: number, end: number): number {
+  let n = 0;
+  let digits = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+    } else if (c !== 32 && c !== 9) return -1;
+  }
+  return digits > 0 && Number.isSafeInteger(n) ? n : -1;
+}
+

@@ -1,0 +1,220 @@
+/**
+ * The recorder: every counter of the httperf report, the HDR histograms and the 5-s timeline.
+ * The engine calls its methods; it knows nothing about sockets or formatting. Counters are plain
+ * number fields so recording a reply is a handful of additions and three histogram records.
+ */
+import type { Counters, ErrorCounters, HistogramName, TimelineSample } from '../results/schema.js';
+import { newHistogram, recordMs, type Histogram } from '../results/histogram.js';
+
+/** httperf's error categories, keyed by the field of ErrorCounters. */
+export type ErrorKind = keyof ErrorCounters;
+
+/** Map a Node.js socket error code to httperf's category (spec 5.2), in one place. */
+export function errorKindOf(code: string | undefined): ErrorKind {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connRefused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
+      return 'connReset';
+    case 'ETIMEDOUT':
+      return 'socketTimeout';
+    case 'EMFILE':
+    case 'EINVAL':
+      return 'fdUnavail';
+    case 'EADDRNOTAVAIL':
+      return 'addrUnavail';
+    case 'ENFILE':
+      return 'ftabFull';
+    default:
+      return 'other';
+  }
+}
+
+export function emptyCounters(): Counters {
+  return {
+    connections: 0,
+    connected: 0,
+    connectionsWithReply: 0,
+    requests: 0,
+    replies: 0,
+    status: [0, 0, 0, 0, 0],
+    requestBytes: 0,
+    replyHeaderBytes: 0,
+    replyContentBytes: 0,
+    replyFooterBytes: 0,
+    responseTimeSumMs: 0,
+    responseTimeCount: 0,
+    transferTimeSumMs: 0,
+    connectTimeSumMs: 0,
+    connectionLifetimeSumMs: 0,
+    connectionLifetimeSumSqMs: 0,
+    connectionLifetimeMinMs: 0,
+    connectionLifetimeMaxMs: 0,
+    maxConcurrentConnections: 0,
+    maxConnectBurst: 0,
+    errors: { clientTimeout: 0, socketTimeout: 0, connRefused: 0, connReset: 0, fdUnavail: 0, addrUnavail: 0, ftabFull: 0, other: 0 },
+    sessionsCreated: 0,
+    sessionsSucceeded: 0,
+    sessionsFailed: 0,
+    sessionsSucceededConnections: 0,
+    sessionLifetimeSum: 0,
+    sessionFailtimeSum: 0,
+    sessionLengthHistogram: [0],
+    retries: 0,
+    quietReconnects: 0,
+  };
+}
+
+/** Snapshot of the running totals a timeline sample is cut from. */
+interface Marks {
+  replies: number;
+  requests: number;
+  connections: number;
+  sessionsStarted: number;
+  sessionsSucceeded: number;
+  sessionsFailed: number;
+  errors: number;
+  replies5xx: number;
+}
+
+export class Recorder {
+  readonly counters: Counters = emptyCounters();
+  readonly histograms: Record<HistogramName, Histogram> = {
+    connectTime: newHistogram(),
+    responseTime: newHistogram(),
+    replyTime: newHistogram(),
+    sessionLifetime: newHistogram(),
+    startLag: newHistogram(),
+    correctedFirstReply: newHistogram(),
+    connectionLifetime: newHistogram(),
+  };
+  readonly timeline: TimelineSample[] = [];
+  /** Errors since the start (sum of the error counters), kept for sampling. */
+  errorsTotal = 0;
+  replies5xx = 0;
+  lateSessions = 0;
+  private alive = 0;
+  private connectsThisTurn = 0;
+  private marks: Marks = { replies: 0, requests: 0, connections: 0, sessionsStarted: 0, sessionsSucceeded: 0, sessionsFailed: 0, errors: 0, replies5xx: 0 };
+  private readonly endTurn = (): void => {
+    if (this.connectsThisTurn > this.counters.maxConnectBurst) this.counters.maxConnectBurst = this.connectsThisTurn;
+    this.connectsThisTurn = 0;
+  };
+
+  /** A connect() was started. Connects within one event-loop turn form one "connect burst". */
+  connectionStarted(): void {
+    this.counters.connections++;
+    if (++this.alive > this.counters.maxConcurrentConnections) this.counters.maxConcurrentConnections = this.alive;
+    if (this.connectsThisTurn++ === 0) setImmediate(this.endTurn);
+  }
+
+  connectionEstablished(connectMs: number): void {
+    this.counters.connected++;
+    this.counters.connectTimeSumMs += connectMs;
+    recordMs(this.histograms.connectTime, connectMs);
+  }
+
+  /** A connection object went away; lifetime counts only when it delivered replies. */
+  connectionClosed(lifetimeMs: number, replies: number): void {
+    this.alive--;
+    if (replies === 0) return;
+    const c = this.counters;
+    if (c.connectionsWithReply === 0 || lifetimeMs < c.connectionLifetimeMinMs) c.connectionLifetimeMinMs = lifetimeMs;
+    if (lifetimeMs > c.connectionLifetimeMaxMs) c.connectionLifetimeMaxMs = lifetimeMs;
+    c.connectionsWithReply++;
+    c.connectionLifetimeSumMs += lifetimeMs;
+    c.connectionLifetimeSumSqMs += lifetimeMs * lifetimeMs;
+    recordMs(this.histograms.connectionLifetime, lifetimeMs);
+  }
+
+  requestWritten(bytes: number): void {
+    this.counters.requests++;
+    this.counters.requestBytes += bytes;
+  }
+
+  /** Status line arrived `responseMs` after the request was sent. */
+  replyStarted(responseMs: number): void {
+    this.counters.responseTimeSumMs += responseMs;
+    this.counters.responseTimeCount++;
+    recordMs(this.histograms.responseTime, responseMs);
+  }
+
+  replyCompleted(status: number, headerBytes: number, contentBytes: number, footerBytes: number, replyMs: number, transferMs: number): void {
+    const c = this.counters;
+    c.replies++;
+    let cls = ((status / 100) | 0) - 1;
+    if (cls > 4) cls = 4;
+    c.status[cls]!++;
+    if (cls === 4) this.replies5xx++;
+    c.replyHeaderBytes += headerBytes;
+    c.replyContentBytes += contentBytes;
+    c.replyFooterBytes += footerBytes;
+    c.transferTimeSumMs += transferMs;
+    recordMs(this.histograms.replyTime, replyMs);
+  }
+
+  error(kind: ErrorKind): void {
+    this.counters.errors[kind]++;
+    this.errorsTotal++;
+  }
+
+  sessionStarted(lagMs: number): void {
+    this.counters.sessionsCreated++;
+    recordMs(this.histograms.startLag, lagMs);
+    if (lagMs > 10) this.lateSessions++;
+  }
+
+  /** First reply of a session, measured from the session's intended start. */
+  firstReply(correctedMs: number): void {
+    recordMs(this.histograms.correctedFirstReply, correctedMs);
+  }
+
+  sessionEnded(succeeded: boolean, lifetimeMs: number, replies: number, connections: number): void {
+    const c = this.counters;
+    if (succeeded) {
+      c.sessionsSucceeded++;
+      c.sessionsSucceededConnections += connections;
+      c.sessionLifetimeSum += lifetimeMs / 1000;
+      recordMs(this.histograms.sessionLifetime, lifetimeMs);
+    } else {
+      c.sessionsFailed++;
+      c.sessionFailtimeSum += lifetimeMs / 1000;
+    }
+    const h = c.sessionLengthHistogram;
+    while (h.length <= replies) h.push(0);
+    h[replies]!++;
+  }
+
+  /** Cut a timeline sample ending at `t` seconds, covering `interval` seconds. */
+  sample(t: number, interval: number): TimelineSample {
+    const c = this.counters;
+    const now: Marks = {
+      replies: c.replies,
+      requests: c.requests,
+      connections: c.connections,
+      sessionsStarted: c.sessionsCreated,
+      sessionsSucceeded: c.sessionsSucceeded,
+      sessionsFailed: c.sessionsFailed,
+      errors: this.errorsTotal,
+      replies5xx: this.replies5xx,
+    };
+    const m = this.marks;
+    const sample: TimelineSample = {
+      t,
+      interval,
+      replies: now.replies - m.replies,
+      requests: now.requests - m.requests,
+      connections: now.connections - m.connections,
+      sessionsStarted: now.sessionsStarted - m.sessionsStarted,
+      sessionsSucceeded: now.sessionsSucceeded - m.sessionsSucceeded,
+      sessionsFailed: now.sessionsFailed - m.sessionsFailed,
+      errors: now.errors - m.errors,
+      replies5xx: now.replies5xx - m.replies5xx,
+    };
+    this.marks = now;
+    this.timeline.push(sample);
+    return sample;
+  }
+}

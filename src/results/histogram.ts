@@ -1,0 +1,67 @@
+/**
+ * HDR histogram helpers shared by the recorder, the results document and merging.
+ * Values are integer microseconds; the range covers 1 us to 1 hour at 3 significant digits
+ * (values above are clamped to the top, never dropped, so a count is never lost).
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { HistogramSummary } from './schema.js';
+
+export type Histogram = hdr.Histogram;
+
+/** Highest trackable value: one hour in microseconds. */
+export const HISTOGRAM_MAX_US = 3_600_000_000;
+
+/** A new, empty microsecond histogram (plain JS implementation: no WASM start-up cost). */
+export function newHistogram(): Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HISTOGRAM_MAX_US,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+/** Record a duration given in milliseconds (from performance.now()) as whole microseconds. */
+export function recordMs(histogram: Histogram, ms: number): void {
+  let us = Math.round(ms * 1000);
+  if (us < 0) us = 0;
+  else if (us > HISTOGRAM_MAX_US) us = HISTOGRAM_MAX_US;
+  histogram.recordValue(us);
+}
+
+/** Summary plus exact compressed encoding, as stored in the results document. */
+export function summarize(histogram: Histogram): HistogramSummary {
+  const empty = histogram.totalCount === 0;
+  return {
+    unit: 'us',
+    count: histogram.totalCount,
+    min: empty ? 0 : histogram.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : histogram.minNonZeroValue,
+    max: empty ? 0 : histogram.maxValue,
+    mean: empty ? 0 : histogram.mean,
+    stddev: empty ? 0 : histogram.stdDeviation,
+    p50: histogram.getValueAtPercentile(50),
+    p90: histogram.getValueAtPercentile(90),
+    p99: histogram.getValueAtPercentile(99),
+    p999: histogram.getValueAtPercentile(99.9),
+    p9999: histogram.getValueAtPercentile(99.99),
+    encoded: hdr.encodeIntoCompressedBase64(histogram),
+  };
+}
+
+/** Decode a histogram stored in a results document. */
+export function decodeHistogram(encoded: string): Histogram {
+  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  // Copy into our standard shape so later adds never overflow the decoded range.
+  const histogram = newHistogram();
+  histogram.add(decoded);
+  return histogram;
+}
+
+/** Merge stored histograms exactly (never average percentiles). */
+export function mergeEncoded(encodings: readonly string[]): HistogramSummary {
+  const total = newHistogram();
+  for (const encoded of encodings) total.add(decodeHistogram(encoded));
+  return summarize(total);
+}

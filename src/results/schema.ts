@@ -1,0 +1,216 @@
+/**
+ * The results document written by `--json FILE`, read back by `loadgen gate`, `loadgen sweep`
+ * and by merging tools. It holds *raw, additive* figures (counts, sums, histograms) from which
+ * every derived figure of the report (rates, means, percentiles) is computed, so documents from
+ * several generators can be merged exactly: add the counters, add the histograms, take the
+ * earliest start and the latest end.
+ *
+ * schemaVersion 1. Units: times in the histograms are microseconds; other times are seconds
+ * unless a name ends in Ms; byte counts are bytes.
+ */
+
+export const RESULTS_SCHEMA_VERSION = 1 as const;
+
+/** httperf's eight error counters (spec 5.2), plus `total`. */
+export interface ErrorCounters {
+  /** Reply watchdog expiries (--timeout). */
+  clientTimeout: number;
+  /** ETIMEDOUT from the OS. */
+  socketTimeout: number;
+  /** ECONNREFUSED. */
+  connRefused: number;
+  /** ECONNRESET, EPIPE and premature EOF. */
+  connReset: number;
+  /** EMFILE / EINVAL: no file descriptor for a socket. */
+  fdUnavail: number;
+  /** EADDRNOTAVAIL: no local port (httperf never counts it; loadgen does). */
+  addrUnavail: number;
+  /** ENFILE. */
+  ftabFull: number;
+  /** Any other error (e.g. DNS failure, TLS failure). */
+  other: number;
+}
+
+/** Every count of a run. All fields are additive across merged runs except the two max* fields. */
+export interface Counters {
+  /** Connection attempts (includes reconnects, refused and timed-out attempts). */
+  connections: number;
+  /** Connections that reached "connected". */
+  connected: number;
+  /** Connections that delivered at least one reply. */
+  connectionsWithReply: number;
+  /** Requests completely written (includes re-sends). */
+  requests: number;
+  /** Replies fully received (sum of status classes). */
+  replies: number;
+  /** Replies by status class: index 0 = 1xx ... 4 = 5xx. */
+  status: [number, number, number, number, number];
+  /** Request bytes written (header + body, re-sends included). */
+  requestBytes: number;
+  /** Reply bytes: status line + headers + blank line. */
+  replyHeaderBytes: number;
+  /** Reply body bytes (chunk framing excluded). */
+  replyContentBytes: number;
+  /** Chunked trailer bytes including the final empty line. */
+  replyFooterBytes: number;
+  /** Sum over replies of (status line received - send start), ms; count = responseTimeCount. */
+  responseTimeSumMs: number;
+  responseTimeCount: number;
+  /** Sum over replies of (reply complete - status line received), ms. */
+  transferTimeSumMs: number;
+  /** Sum over connections that reached "connected" of connect time, ms. */
+  connectTimeSumMs: number;
+  /** Connection lifetime stats over connectionsWithReply, ms (min/max are not additive: take min/max). */
+  connectionLifetimeSumMs: number;
+  connectionLifetimeSumSqMs: number;
+  connectionLifetimeMinMs: number;
+  connectionLifetimeMaxMs: number;
+  /** Most connections alive at once (not additive: sum of maxima is an upper bound). */
+  maxConcurrentConnections: number;
+  /** Most connects in one event-loop turn (not additive: take the max). */
+  maxConnectBurst: number;
+  errors: ErrorCounters;
+  /** Sessions created, and those destroyed as succeeded or failed; the rest were cut off by a stop. */
+  sessionsCreated: number;
+  sessionsSucceeded: number;
+  sessionsFailed: number;
+  /** Sum over successful sessions of their connections that reached "connected". */
+  sessionsSucceededConnections: number;
+  /** Sum of lifetimes of successful / failed sessions, seconds. */
+  sessionLifetimeSum: number;
+  sessionFailtimeSum: number;
+  /** Index i = number of destroyed sessions (succeeded or failed) that received exactly i replies. */
+  sessionLengthHistogram: number[];
+  /** Calls re-sent after a connection failure (httperf semantics) or --retry-on-failure. */
+  retries: number;
+  /** Reconnects after a server close that were not errors (Connection: close, idle keep-alive close). */
+  quietReconnects: number;
+}
+
+/** One 5-s sample (httperf's reply-rate sampling), plus the other per-interval counts. */
+export interface TimelineSample {
+  /** End of the interval, seconds since the run started. */
+  t: number;
+  /** Interval length, seconds (about 5; exact value used for rates). */
+  interval: number;
+  replies: number;
+  requests: number;
+  connections: number;
+  sessionsStarted: number;
+  sessionsSucceeded: number;
+  sessionsFailed: number;
+  errors: number;
+  /** Replies with status >= 500 (or the failure status) in the interval. */
+  replies5xx: number;
+}
+
+/** Names of the recorded HDR histograms. All values are microseconds. */
+export type HistogramName =
+  /** connect() start -> connected, per connection. */
+  | 'connectTime'
+  /** Request send start -> first byte of the status line, per reply ("response" in httperf). */
+  | 'responseTime'
+  /** Request send start -> last byte of the reply, per reply. */
+  | 'replyTime'
+  /** Successful session lifetime, created -> destroyed. */
+  | 'sessionLifetime'
+  /** Session start lag: actual start - intended start on the arrival schedule. */
+  | 'startLag'
+  /** First call of each session, measured from the *intended* session start to its complete
+   *  reply (coordinated-omission corrected: a late generator cannot hide a slow server). */
+  | 'correctedFirstReply'
+  /** Connection lifetime of connections that delivered a reply. */
+  | 'connectionLifetime';
+
+export const HISTOGRAM_NAMES: readonly HistogramName[] = [
+  'connectTime',
+  'responseTime',
+  'replyTime',
+  'sessionLifetime',
+  'startLag',
+  'correctedFirstReply',
+  'connectionLifetime',
+];
+
+/** A histogram's summary (derived) and its exact content (HdrHistogram compressed base64). */
+export interface HistogramSummary {
+  /** Always 'us'. */
+  unit: 'us';
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  stddev: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  p9999: number;
+  /** HdrHistogram V2 compressed encoding, base64 (hdr-histogram-js `encodeIntoCompressedBase64`). */
+  encoded: string;
+}
+
+/** Summary of the reply-rate or session-rate samples (httperf's min/avg/max/stddev line). */
+export interface SampleStats {
+  min: number;
+  avg: number;
+  max: number;
+  stddev: number;
+  samples: number;
+}
+
+/** Figures derived from the counters, stored for readers that do not want to recompute them. */
+export interface DerivedRates {
+  /** Connections / duration. */
+  connectionRate: number;
+  requestRate: number;
+  /** Replies / duration (the overall mean; `replyRateSamples.avg` is the mean of 5-s samples). */
+  replyRate: number;
+  replyRateSamples: SampleStats;
+  /** Successful sessions / duration. */
+  sessionRate: number;
+  sessionRateSamples: SampleStats;
+  /** (request + reply header + reply content bytes) / duration / 1024. */
+  netIoKBps: number;
+  /** Errors total / (requests or 1): fraction 0..1. */
+  errorRate: number;
+}
+
+/** Generator health: proof that the load generator itself was not the bottleneck. */
+export interface GeneratorStats {
+  /** CPU seconds used by the generator process during the run. */
+  cpuUserSeconds: number;
+  cpuSystemSeconds: number;
+  /** Event-loop delay, ms (from perf_hooks.monitorEventLoopDelay). */
+  eventLoopDelayP50Ms: number;
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  /** Sessions that started more than 10 ms after their intended time. */
+  lateSessions: number;
+}
+
+/** The whole results document. */
+export interface ResultsDocument {
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  tool: { name: 'loadgen'; version: string };
+  /** What was run: the replay options, the httperf-style echo line, the session file's shape. */
+  run: {
+    commandLine: string;
+    options: import('../options.js').ReplayOptions;
+    /** Requests per session template, for the demanded request rate of sweeps. */
+    templateRequestCounts: number[];
+    /** Target session rate (sessions/s), 0 for sequential. */
+    targetSessionRate: number;
+    /** How the run ended: all sessions done, or stopped by a signal/--duration. */
+    ended: 'completed' | 'interrupted';
+  };
+  /** ISO time stamps and test-duration in seconds (first session created -> run end). */
+  startedAt: string;
+  endedAt: string;
+  duration: number;
+  counters: Counters;
+  rates: DerivedRates;
+  generator: GeneratorStats;
+  timeline: TimelineSample[];
+  histograms: Record<HistogramName, HistogramSummary>;
+}
