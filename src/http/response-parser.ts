@@ -192,8 +192,11 @@ export class ResponseParser {
       this.fail(`invalid status line '${text.slice(0, Math.min(40, text.indexOf('\r') >>> 0)).trim()}'`);
       return false;
     }
-    const status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
-    if (!(status >= 100 && status <= 999) || text.charCodeAt(8) !== 32) {
+    const d0 = text.charCodeAt(9) - 48;
+    const d1 = text.charCodeAt(10) - 48;
+    const d2 = text.charCodeAt(11) - 48;
+    const status = d0 * 100 + d1 * 10 + d2;
+    if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || text.charCodeAt(8) !== 32) {
       this.fail(`invalid status line '${text.slice(0, text.indexOf('\r')).trim()}'`);
       return false;
     }
