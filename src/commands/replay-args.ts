@@ -17,28 +17,28 @@ const IGNORED_IN_WSESSLOG = ['uri', 'method', 'num-conns', 'num-calls', 'burst-l
 export function addReplayOptions<T>(y: Argv<T>) {
   return y
     .option('server', { type: 'string', default: DEFAULT_REPLAY_OPTIONS.server, describe: 'host to connect to (name, IPv4 or IPv6)' })
-    .option('port', { type: 'number', describe: 'TCP port (default 80, 443 with --ssl)' })
+    .option('port', { type: 'string', describe: 'TCP port (default 80, 443 with --ssl)' })
     .option('server-name', { type: 'string', describe: 'value of the Host header (default: --server)' })
     .option('wsesslog', { type: 'string', describe: 'N,X,FILE: N sessions, default think time X seconds, session file' })
-    .option('rate', { type: 'number', describe: 'session arrival rate, sessions/s (0 = one session at a time)' })
+    .option('rate', { type: 'string', describe: 'session arrival rate, sessions/s (0 = one session at a time)' })
     .option('period', { type: 'string', describe: 'inter-arrival time: [d]T fixed, eT exponential (Poisson), uT1,T2 uniform' })
-    .option('seed', { type: 'number', describe: 'seed of the arrival generator for --period=e/u (default: --client id, as httperf)' })
+    .option('seed', { type: 'string', describe: 'seed of the arrival generator for --period=e/u (default: --client id, as httperf)' })
     .option('client', { type: 'string', default: '0/1', describe: 'I/N: this generator is number I of N' })
-    .option('timeout', { type: 'number', default: 0, describe: 'seconds allowed for connect and for each whole reply (0 = none)' })
-    .option('think-timeout', { type: 'number', default: 0, describe: 'extra seconds added to --timeout while waiting for a reply' })
-    .option('max-connections', { type: 'number', describe: 'connections per session (default 4)' })
-    .option('max-piped-calls', { type: 'number', describe: 'pipelined calls per connection (default 32; 1 with HTTP/1.0)' })
+    .option('timeout', { type: 'string', default: '0', describe: 'seconds allowed for connect and for each whole reply (0 = none)' })
+    .option('think-timeout', { type: 'string', default: '0', describe: 'extra seconds added to --timeout while waiting for a reply' })
+    .option('max-connections', { type: 'string', describe: 'connections per session (default 4)' })
+    .option('max-piped-calls', { type: 'string', describe: 'pipelined calls per connection (default 32; 1 with HTTP/1.0)' })
     .option('http-version', { type: 'string', default: '1.1', describe: '1.1 or 1.0' })
-    .option('failure-status', { type: 'number', default: 0, describe: 'a reply with this status fails its session' })
+    .option('failure-status', { type: 'string', default: '0', describe: 'a reply with this status fails its session' })
     .option('retry-on-failure', { type: 'boolean', default: false, describe: 'retry failed connections and failure-status replies (bounded by --max-retries)' })
-    .option('max-retries', { type: 'number', default: DEFAULT_REPLAY_OPTIONS.maxRetries, describe: 'retries per call with --retry-on-failure' })
+    .option('max-retries', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.maxRetries), describe: 'retries per call with --retry-on-failure' })
     .option('session-cookies', { type: 'boolean', default: false, describe: 'keep one cookie per session and send it back' })
     .option('add-header', { type: 'string', array: true, describe: 'extra request header text (httperf escapes: \\n = CRLF); repeatable' })
     .option('ssl', { type: 'boolean', default: false, describe: 'use TLS (certificate verified)' })
     .option('insecure', { type: 'boolean', default: false, describe: 'with --ssl: do not verify the certificate' })
     .option('hog', { type: 'boolean', default: false, describe: 'accepted for httperf compatibility' })
-    .option('send-buffer', { type: 'number', default: DEFAULT_REPLAY_OPTIONS.sendBuffer, describe: 'accepted for httperf compatibility' })
-    .option('recv-buffer', { type: 'number', default: DEFAULT_REPLAY_OPTIONS.recvBuffer, describe: 'accepted for httperf compatibility' })
+    .option('send-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.sendBuffer), describe: 'accepted for httperf compatibility' })
+    .option('recv-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.recvBuffer), describe: 'accepted for httperf compatibility' })
     .option('verbose', { alias: 'v', type: 'count', describe: 'print rate samples as they are taken' })
     .option('uri', { type: 'string', hidden: true })
     .option('method', { type: 'string', hidden: true })
@@ -63,7 +63,8 @@ export function ignoredOptionWarnings(argv: ReplayArgv): string[] {
  * Validate and convert parsed arguments. `rawArgs` is the original argument list, used only to
  * find whether --rate or --period came last (httperf: the last one wins).
  */
-export function toReplayOptions(argv: ReplayArgv, rawArgs: readonly string[] = []): ReplayOptions {
+export function toReplayOptions(args: ReplayArgv, rawArgs: readonly string[] = []): ReplayOptions {
+  const argv = lastValues(args);
   if (argv.wsesslog === undefined) throw new UsageError('--wsesslog=N,X,FILE is required (try --help)');
   const wsesslog = parseWsesslog(String(argv.wsesslog));
   const ssl = argv.ssl === true;
@@ -73,7 +74,7 @@ export function toReplayOptions(argv: ReplayArgv, rawArgs: readonly string[] = [
   const maxConnections = argv['max-connections'] === undefined ? DEFAULT_REPLAY_OPTIONS.maxConnections : integer(argv['max-connections'], '--max-connections', 1, 64);
   const defaultPiped = httpVersion === '1.0' ? 1 : DEFAULT_REPLAY_OPTIONS.maxPipedCalls;
   const maxPipedCalls = argv['max-piped-calls'] === undefined ? defaultPiped : integer(argv['max-piped-calls'], '--max-piped-calls', 1, 1024);
-  const addHeadersRaw = (argv['add-header'] as string[] | undefined) ?? [];
+  const addHeadersRaw = ([] as unknown[]).concat(argv['add-header'] ?? []).map(String);
   const failureStatus = integer(argv['failure-status'], '--failure-status', 0, 999);
   if (failureStatus !== 0 && failureStatus < 100) throw new UsageError(`--failure-status must be an HTTP status (100-999), not ${failureStatus}`);
   return {
@@ -108,6 +109,13 @@ export function toReplayOptions(argv: ReplayArgv, rawArgs: readonly string[] = [
   };
 }
 
+/** Options given twice keep the last value (as httperf); --add-header stays a list. */
+function lastValues(argv: ReplayArgv): ReplayArgv {
+  const out: ReplayArgv = {};
+  for (const [key, value] of Object.entries(argv)) out[key] = Array.isArray(value) && key !== 'add-header' ? value.at(-1) : value;
+  return out;
+}
+
 /** `--wsesslog=N,X,FILE` (a trailing comma is allowed, as in httperf). */
 export function parseWsesslog(value: string): { sessions: number; thinkTime: number; file: string } {
   const parts = value.split(',');
@@ -136,11 +144,11 @@ function arrivalFrom(argv: ReplayArgv, rawArgs: readonly string[]): ArrivalPatte
   let usePeriod = hasPeriod;
   if (hasRate && hasPeriod) usePeriod = lastIndexOf(rawArgs, '--period') > lastIndexOf(rawArgs, '--rate');
   if (!usePeriod) {
-    const rate = Array.isArray(argv.rate) ? Number(argv.rate.at(-1)) : Number(argv.rate);
+    const rate = strictNumber(String(argv.rate));
     if (!Number.isFinite(rate) || rate < 0) throw new UsageError(`--rate must be a number of sessions/s >= 0, not '${String(argv.rate)}'`);
     return rate === 0 ? { kind: 'sequential' } : { kind: 'fixed', interval: 1 / rate };
   }
-  return parsePeriod(String(Array.isArray(argv.period) ? argv.period.at(-1) : argv.period));
+  return parsePeriod(String(argv.period));
 }
 
 /** `--period=[d]T`, `eT`, `uT1,T2` (seconds). Period 0 means sequential. */

@@ -34,18 +34,21 @@ export function recordMs(histogram: Histogram, ms: number): void {
 /** Summary plus exact compressed encoding, as stored in the results document. */
 export function summarize(histogram: Histogram): HistogramSummary {
   const empty = histogram.totalCount === 0;
+  const max = empty ? 0 : histogram.maxValue;
+  // HDR reports a percentile as the top of its bucket (up to 0.1% high); never above the true max.
+  const at = (p: number): number => Math.min(max, histogram.getValueAtPercentile(p));
   return {
     unit: 'us',
     count: histogram.totalCount,
     min: empty ? 0 : histogram.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : histogram.minNonZeroValue,
-    max: empty ? 0 : histogram.maxValue,
+    max,
     mean: empty ? 0 : histogram.mean,
     stddev: empty ? 0 : histogram.stdDeviation,
-    p50: histogram.getValueAtPercentile(50),
-    p90: histogram.getValueAtPercentile(90),
-    p99: histogram.getValueAtPercentile(99),
-    p999: histogram.getValueAtPercentile(99.9),
-    p9999: histogram.getValueAtPercentile(99.99),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    p9999: at(99.99),
     encoded: hdr.encodeIntoCompressedBase64(histogram),
   };
 }

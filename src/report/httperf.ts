@@ -1,0 +1,171 @@
+/**
+ * The httperf-compatible text report: the command echo line and the final report of spec 5.1,
+ * with the same labels, order and number formats, so scripts that parse httperf's output
+ * (autobench's `^Total: .*replies`, `^Reply rate ...` regexes) keep working.
+ *
+ * Deliberate differences from httperf 0.9.0 (its defects, spec 9): undefined figures print 0
+ * instead of `inf`/`nan`/`-nan`; the connect-time mean covers only connections that reached
+ * "connected" (refused ones are excluded); the connection-time median is the true median of
+ * the recorded lifetimes (an HDR histogram) instead of the centre of a 1 ms bin that breaks
+ * beyond 100 s; stddevs are never negative.
+ */
+import type { ReplayOptions } from '../options.js';
+import { deriveRates, errorTotal, ratio } from '../results/derive.js';
+import type { ResultsDocument, TimelineSample } from '../results/schema.js';
+import { fixed, g, padRight } from './printf.js';
+
+/** The rate item of the echo line, in httperf's spelling (absent for sequential sessions). */
+function arrivalItem(arrival: ReplayOptions['arrival']): string | undefined {
+  switch (arrival.kind) {
+    case 'fixed':
+      return arrival.interval > 0 ? `--rate=${g(1 / arrival.interval)}` : undefined;
+    case 'exponential':
+      return `--period=e${g(arrival.mean)}`;
+    case 'uniform':
+      return `--period=u${g(arrival.min)},${g(arrival.max)}`;
+    case 'sequential':
+      return undefined;
+  }
+}
+
+/**
+ * The first line of the output: `loadgen` followed by httperf's echo items in httperf's fixed
+ * order (spec 1.3), e.g. `loadgen --hog --timeout=5 --client=0/1 --server=127.0.0.1 --port=8088
+ * --uri=/ --rate=5 --send-buffer=4096 --recv-buffer=16384 --wsesslog=10,0.500,sess.txt`.
+ * Returned without a line break.
+ */
+export function formatEchoLine(options: ReplayOptions): string {
+  const items: (string | undefined | false)[] = [
+    'loadgen',
+    options.verbose > 0 && '--verbose',
+    options.hog && '--hog',
+    options.thinkTimeout > 0 && `--think-timeout=${g(options.thinkTimeout)}`,
+    options.timeout > 0 && `--timeout=${g(options.timeout)}`,
+    `--client=${options.client.id}/${options.client.count}`,
+    `--server=${options.server}`,
+    options.serverName !== undefined && `--server_name=${options.serverName}`,
+    options.port !== 0 && `--port=${options.port}`,
+    '--uri=/',
+    options.failureStatus > 0 && `--failure-status=${options.failureStatus}`,
+    options.httpVersion !== '1.1' && `--http-version=${options.httpVersion}`,
+    options.maxConnectionsSet && `--max-connections=${options.maxConnections}`,
+    options.maxPipedCallsSet && `--max-piped-calls=${options.maxPipedCalls}`,
+    arrivalItem(options.arrival),
+    `--send-buffer=${options.sendBuffer}`,
+    options.retryOnFailure && '--retry-on-failure',
+    `--recv-buffer=${options.recvBuffer}`,
+    options.sessionCookies && '--session-cookies',
+    options.ssl && '--ssl',
+    ...options.addHeadersRaw.map((raw) => `--add-header='${raw}'`),
+    `--wsesslog=${options.sessions},${fixed(options.thinkTime, 3)},${options.sessionFile}`,
+  ];
+  return items.filter((item): item is string => typeof item === 'string').join(' ');
+}
+
+/**
+ * The two lines httperf -v prints at each 5-s sample (`reply-rate = %-8.1f`, then
+ * `session-rate = %-8.1f`, trailing spaces included), joined by a line break.
+ */
+export function formatRateSampleLines(sample: TimelineSample): string {
+  const replyRate = ratio(sample.replies, sample.interval);
+  const sessionRate = ratio(sample.sessionsSucceeded, sample.interval);
+  return `reply-rate = ${padRight(fixed(replyRate, 1), 8)}\nsession-rate = ${padRight(fixed(sessionRate, 1), 8)}`;
+}
+
+/** Sample standard deviation (n - 1) from a count, a sum and a sum of squares; never negative. */
+function stddevFromSums(count: number, sum: number, sumSquares: number): number {
+  if (count < 2) return 0;
+  const variance = (sumSquares - (sum * sum) / count) / (count - 1);
+  return variance > 0 && Number.isFinite(variance) ? Math.sqrt(variance) : 0;
+}
+
+/** Integer division as httperf does for the size figures (`floor(bytes / count)`, 0 if no count). */
+function perItemBytes(bytes: number, count: number): number {
+  return count > 0 ? Math.floor(bytes / count) : 0;
+}
+
+/**
+ * Median connection lifetime (ms) from the HDR histogram. Its percentile is the top of an HDR
+ * bucket (at most 0.1% above the recorded values), so it is kept within the exact min and max.
+ */
+function medianLifetimeMs(doc: ResultsDocument, minMs: number, maxMs: number): number {
+  const median = doc.histograms.connectionLifetime.p50 / 1000;
+  return Math.min(Math.max(median, minMs), maxMs);
+}
+
+/** `Session length histogram:` values from index 0 to the last non-zero entry (at least index 0). */
+function sessionLengths(histogram: readonly number[]): number[] {
+  let last = 0;
+  histogram.forEach((count, index) => {
+    if (count > 0) last = index;
+  });
+  const values: number[] = [];
+  for (let i = 0; i <= last; i++) values.push(histogram[i] ?? 0);
+  return values;
+}
+
+/**
+ * httperf's final report (spec 5.1), from `Maximum connect burst length:` to
+ * `Session length histogram:`, each line ending in a line break and no blank line at the end.
+ * Every figure is derived from the document's raw counters, timeline and histograms.
+ */
+export function formatHttperfReport(doc: ResultsDocument): string {
+  const c = doc.counters;
+  const d = doc.duration > 0 && Number.isFinite(doc.duration) ? doc.duration : 0;
+  const rates = deriveRates(c, doc.timeline, d);
+  const f1 = (value: number): string => fixed(value, 1);
+  const f2 = (value: number): string => fixed(value, 2);
+
+  const lifetimeCount = c.connectionsWithReply;
+  const lifetime = {
+    min: lifetimeCount > 0 ? c.connectionLifetimeMinMs : 0,
+    avg: ratio(c.connectionLifetimeSumMs, lifetimeCount),
+    max: lifetimeCount > 0 ? c.connectionLifetimeMaxMs : 0,
+    stddev: stddevFromSums(lifetimeCount, c.connectionLifetimeSumMs, c.connectionLifetimeSumSqMs),
+  };
+  const lifetimeMedianMs = lifetimeCount > 0 ? medianLifetimeMs(doc, lifetime.min, lifetime.max) : 0;
+
+  const replyHeader = perItemBytes(c.replyHeaderBytes, c.replies);
+  const replyContent = perItemBytes(c.replyContentBytes, c.replies);
+  const replyFooter = perItemBytes(c.replyFooterBytes, c.replies);
+  const replySamples = rates.replyRateSamples;
+  const sessionSamples = rates.sessionRateSamples;
+
+  const cpuUser = doc.generator.cpuUserSeconds;
+  const cpuSystem = doc.generator.cpuSystemSeconds;
+  const netBytes = c.requestBytes + c.replyHeaderBytes + c.replyContentBytes;
+  const e = c.errors;
+  const [s1, s2, s3, s4, s5] = c.status;
+
+  const lines = [
+    `Maximum connect burst length: ${c.maxConnectBurst}`,
+    '',
+    `Total: connections ${c.connections} requests ${c.requests} replies ${c.replies} test-duration ${fixed(d, 3)} s`,
+    '',
+    `Connection rate: ${f1(rates.connectionRate)} conn/s (${f1(ratio(1000 * d, c.connections))} ms/conn, <=${c.maxConcurrentConnections} concurrent connections)`,
+    `Connection time [ms]: min ${f1(lifetime.min)} avg ${f1(lifetime.avg)} max ${f1(lifetime.max)} median ${f1(lifetimeMedianMs)} stddev ${f1(lifetime.stddev)}`,
+    `Connection time [ms]: connect ${f1(ratio(c.connectTimeSumMs, c.connected))}`,
+    `Connection length [replies/conn]: ${fixed(ratio(c.replies, lifetimeCount), 3)}`,
+    '',
+    `Request rate: ${f1(rates.requestRate)} req/s (${f1(ratio(1000 * d, c.requests))} ms/req)`,
+    `Request size [B]: ${f1(perItemBytes(c.requestBytes, c.requests))}`,
+    '',
+    `Reply rate [replies/s]: min ${f1(replySamples.min)} avg ${f1(replySamples.avg)} max ${f1(replySamples.max)} stddev ${f1(replySamples.stddev)} (${replySamples.samples} samples)`,
+    `Reply time [ms]: response ${f1(ratio(c.responseTimeSumMs, c.responseTimeCount))} transfer ${f1(ratio(c.transferTimeSumMs, c.replies))}`,
+    `Reply size [B]: header ${f1(replyHeader)} content ${f1(replyContent)} footer ${f1(replyFooter)} (total ${f1(replyHeader + replyContent + replyFooter)})`,
+    `Reply status: 1xx=${s1} 2xx=${s2} 3xx=${s3} 4xx=${s4} 5xx=${s5}`,
+    '',
+    `CPU time [s]: user ${f2(cpuUser)} system ${f2(cpuSystem)} (user ${f1(100 * ratio(cpuUser, d))}% system ${f1(100 * ratio(cpuSystem, d))}% total ${f1(100 * ratio(cpuUser + cpuSystem, d))}%)`,
+    `Net I/O: ${f1(rates.netIoKBps)} KB/s (${f1(8e-6 * ratio(netBytes, d))}*10^6 bps)`,
+    '',
+    `Errors: total ${errorTotal(e)} client-timo ${e.clientTimeout} socket-timo ${e.socketTimeout} connrefused ${e.connRefused} connreset ${e.connReset}`,
+    `Errors: fd-unavail ${e.fdUnavail} addrunavail ${e.addrUnavail} ftab-full ${e.ftabFull} other ${e.other}`,
+    '',
+    `Session rate [sess/s]: min ${f2(sessionSamples.min)} avg ${f2(rates.sessionRate)} max ${f2(sessionSamples.max)} stddev ${f2(sessionSamples.stddev)} (${c.sessionsSucceeded}/${c.sessionsSucceeded + c.sessionsFailed})`,
+    `Session: avg ${f2(ratio(c.sessionsSucceededConnections, c.sessionsSucceeded))} connections/session`,
+    `Session lifetime [s]: ${f1(ratio(c.sessionLifetimeSum, c.sessionsSucceeded))}`,
+    `Session failtime [s]: ${f1(ratio(c.sessionFailtimeSum, c.sessionsFailed))}`,
+    `Session length histogram: ${sessionLengths(c.sessionLengthHistogram).join(' ')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

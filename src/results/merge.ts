@@ -1,0 +1,177 @@
+/**
+ * Exact merge of results documents from several load generators that ran the same test at
+ * the same time (`--client I/N`), or from repeated runs: counters are added, HDR histograms are
+ * added through their encodings (percentiles are never averaged), timelines are added sample by
+ * sample, and the rates are derived again from the merged raw figures.
+ */
+import { UsageError } from '../errors.js';
+import { deriveRates } from './derive.js';
+import { mergeEncoded } from './histogram.js';
+import {
+  HISTOGRAM_NAMES,
+  type Counters,
+  type ErrorCounters,
+  type GeneratorStats,
+  type HistogramName,
+  type HistogramSummary,
+  type ResultsDocument,
+  type TimelineSample,
+} from './schema.js';
+
+/** Element-wise sum of number arrays of any lengths (the result is as long as the longest). */
+function addArrays(arrays: readonly (readonly number[])[]): number[] {
+  const length = Math.max(0, ...arrays.map((a) => a.length));
+  const sum = new Array<number>(length).fill(0);
+  for (const array of arrays) array.forEach((value, i) => (sum[i]! += value));
+  return sum;
+}
+
+function sumOf<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((total, item) => total + pick(item), 0);
+}
+
+function mergeErrors(all: readonly ErrorCounters[]): ErrorCounters {
+  const keys = Object.keys(all[0]!) as (keyof ErrorCounters)[];
+  return Object.fromEntries(keys.map((key) => [key, sumOf(all, (e) => e[key])])) as unknown as ErrorCounters;
+}
+
+/**
+ * Add counters. Exceptions: the two max* fields take the maximum (a peak is not additive), and
+ * the connection-lifetime min/max take the min/max over documents that had such connections.
+ */
+export function mergeCounters(all: readonly Counters[]): Counters {
+  const withLifetimes = all.filter((c) => c.connectionsWithReply > 0);
+  const sum = (pick: (c: Counters) => number): number => sumOf(all, pick);
+  return {
+    connections: sum((c) => c.connections),
+    connected: sum((c) => c.connected),
+    connectionsWithReply: sum((c) => c.connectionsWithReply),
+    requests: sum((c) => c.requests),
+    replies: sum((c) => c.replies),
+    status: addArrays(all.map((c) => c.status)) as Counters['status'],
+    requestBytes: sum((c) => c.requestBytes),
+    replyHeaderBytes: sum((c) => c.replyHeaderBytes),
+    replyContentBytes: sum((c) => c.replyContentBytes),
+    replyFooterBytes: sum((c) => c.replyFooterBytes),
+    responseTimeSumMs: sum((c) => c.responseTimeSumMs),
+    responseTimeCount: sum((c) => c.responseTimeCount),
+    transferTimeSumMs: sum((c) => c.transferTimeSumMs),
+    connectTimeSumMs: sum((c) => c.connectTimeSumMs),
+    connectionLifetimeSumMs: sum((c) => c.connectionLifetimeSumMs),
+    connectionLifetimeSumSqMs: sum((c) => c.connectionLifetimeSumSqMs),
+    connectionLifetimeMinMs:
+      withLifetimes.length > 0 ? Math.min(...withLifetimes.map((c) => c.connectionLifetimeMinMs)) : 0,
+    connectionLifetimeMaxMs:
+      withLifetimes.length > 0 ? Math.max(...withLifetimes.map((c) => c.connectionLifetimeMaxMs)) : 0,
+    maxConcurrentConnections: Math.max(...all.map((c) => c.maxConcurrentConnections)),
+    maxConnectBurst: Math.max(...all.map((c) => c.maxConnectBurst)),
+    errors: mergeErrors(all.map((c) => c.errors)),
+    sessionsCreated: sum((c) => c.sessionsCreated),
+    sessionsSucceeded: sum((c) => c.sessionsSucceeded),
+    sessionsFailed: sum((c) => c.sessionsFailed),
+    sessionsSucceededConnections: sum((c) => c.sessionsSucceededConnections),
+    sessionLifetimeSum: sum((c) => c.sessionLifetimeSum),
+    sessionFailtimeSum: sum((c) => c.sessionFailtimeSum),
+    sessionLengthHistogram: addArrays(all.map((c) => c.sessionLengthHistogram)),
+    retries: sum((c) => c.retries),
+    quietReconnects: sum((c) => c.quietReconnects),
+  };
+}
+
+/**
+ * Add timelines sample by sample (sample i of every document covers the same 5-s slot of a
+ * test the generators ran together): counts are added, `t` and `interval` take the maximum.
+ */
+export function mergeTimelines(all: readonly (readonly TimelineSample[])[]): TimelineSample[] {
+  const length = Math.max(0, ...all.map((timeline) => timeline.length));
+  const merged: TimelineSample[] = [];
+  for (let i = 0; i < length; i++) {
+    const samples = all.map((timeline) => timeline[i]).filter((s): s is TimelineSample => s !== undefined);
+    const sum = (pick: (s: TimelineSample) => number): number => sumOf(samples, pick);
+    merged.push({
+      t: Math.max(...samples.map((s) => s.t)),
+      interval: Math.max(...samples.map((s) => s.interval)),
+      replies: sum((s) => s.replies),
+      requests: sum((s) => s.requests),
+      connections: sum((s) => s.connections),
+      sessionsStarted: sum((s) => s.sessionsStarted),
+      sessionsSucceeded: sum((s) => s.sessionsSucceeded),
+      sessionsFailed: sum((s) => s.sessionsFailed),
+      errors: sum((s) => s.errors),
+      replies5xx: sum((s) => s.replies5xx),
+    });
+  }
+  return merged;
+}
+
+/**
+ * Generator health of several generators: CPU seconds and late sessions are added; event-loop
+ * delays are per process and cannot be combined exactly, so the worst (largest) is kept.
+ */
+function mergeGenerators(all: readonly GeneratorStats[]): GeneratorStats {
+  return {
+    cpuUserSeconds: sumOf(all, (g) => g.cpuUserSeconds),
+    cpuSystemSeconds: sumOf(all, (g) => g.cpuSystemSeconds),
+    eventLoopDelayP50Ms: Math.max(...all.map((g) => g.eventLoopDelayP50Ms)),
+    eventLoopDelayP99Ms: Math.max(...all.map((g) => g.eventLoopDelayP99Ms)),
+    eventLoopDelayMaxMs: Math.max(...all.map((g) => g.eventLoopDelayMaxMs)),
+    lateSessions: sumOf(all, (g) => g.lateSessions),
+  };
+}
+
+/** Time span of the documents: earliest start and latest end (NaN when a stamp is unreadable). */
+function timeSpan(docs: readonly ResultsDocument[]): { start: number; end: number } {
+  const starts = docs.map((d) => Date.parse(d.startedAt));
+  const ends = docs.map((d) => Date.parse(d.endedAt));
+  return { start: Math.min(...starts), end: Math.max(...ends) };
+}
+
+/** True when every run overlaps every other in time (generators that ran together). */
+function runConcurrently(docs: readonly ResultsDocument[]): boolean {
+  const latestStart = Math.max(...docs.map((d) => Date.parse(d.startedAt)));
+  const earliestEnd = Math.min(...docs.map((d) => Date.parse(d.endedAt)));
+  return latestStart <= earliestEnd;
+}
+
+/**
+ * Merge results documents exactly. Duration = latest `endedAt` - earliest `startedAt`, at
+ * least the longest single duration (which is used alone if a stamp is unreadable); rates are re-derived from the merged
+ * counters. The run description is the first document's, `ended` is 'interrupted' if any run
+ * was, and the target session rate is the sum when the runs overlapped in time (generators
+ * sharing one test) or the largest otherwise (repeated runs of one rate).
+ */
+export function mergeResults(docs: readonly ResultsDocument[]): ResultsDocument {
+  if (docs.length === 0) throw new UsageError('no results documents to merge');
+  const first = docs[0]!;
+  const counters = mergeCounters(docs.map((d) => d.counters));
+  const timeline = mergeTimelines(docs.map((d) => d.timeline));
+  const span = timeSpan(docs);
+  const spanValid = Number.isFinite(span.start) && Number.isFinite(span.end) && span.end >= span.start;
+  // The span cannot be shorter than any single run; ISO stamps have 1 ms resolution, so the
+  // longest measured duration is the floor (and a single document keeps its own duration).
+  const longest = Math.max(...docs.map((d) => d.duration));
+  const duration = spanValid && docs.length > 1 ? Math.max((span.end - span.start) / 1000, longest) : longest;
+  const concurrent = spanValid && runConcurrently(docs);
+  const histograms = Object.fromEntries(
+    HISTOGRAM_NAMES.map((name) => [name, mergeEncoded(docs.map((d) => d.histograms[name].encoded))]),
+  ) as Record<HistogramName, HistogramSummary>;
+  return {
+    schemaVersion: first.schemaVersion,
+    tool: first.tool,
+    run: {
+      ...first.run,
+      targetSessionRate: concurrent
+        ? sumOf(docs, (d) => d.run.targetSessionRate)
+        : Math.max(...docs.map((d) => d.run.targetSessionRate)),
+      ended: docs.some((d) => d.run.ended === 'interrupted') ? 'interrupted' : 'completed',
+    },
+    startedAt: spanValid ? new Date(span.start).toISOString() : first.startedAt,
+    endedAt: spanValid ? new Date(span.end).toISOString() : first.endedAt,
+    duration,
+    counters,
+    rates: deriveRates(counters, timeline, duration),
+    generator: mergeGenerators(docs.map((d) => d.generator)),
+    timeline,
+    histograms,
+  };
+}
