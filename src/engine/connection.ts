@@ -87,9 +87,18 @@ export class Connection implements ReplySink, Watched {
     return this.state === State.Closed;
   }
 
-  /** Queue a call; it is written at once if the connection is open. */
-  assign(call: Call): void {
+  /**
+   * Queue a call. It is written at once if the connection is open, unless `deferWrite` is set:
+   * then the caller calls `flush()` after queueing a whole burst, so the burst goes out in one
+   * writev instead of one write per request.
+   */
+  assign(call: Call, deferWrite = false): void {
     this.queue.push(call);
+    if (!deferWrite && this.state === State.Open) this.writePending();
+  }
+
+  /** Write calls queued with `deferWrite` (no-op while connecting: connect writes them). */
+  flush(): void {
     if (this.state === State.Open) this.writePending();
   }
 

@@ -135,12 +135,17 @@ export class Session {
     let n: number;
     if (this.nextInBurst === 0) n = 1;
     else n = Math.min(burst.length - this.nextInBurst, this.capacity - this.outstanding);
-    for (let k = 0; k < n; k++) {
-      const call = new Call(burst[this.nextInBurst++]!);
+    if (n === 1) {
       this.outstanding++;
-      this.assignToSlot(call, this.lowestFreeSlot());
-      if (this.done) return;
+      this.assignToSlot(new Call(burst[this.nextInBurst++]!), this.lowestFreeSlot(), false);
+      return;
     }
+    for (let k = 0; k < n; k++) {
+      this.outstanding++;
+      this.assignToSlot(new Call(burst[this.nextInBurst++]!), this.lowestFreeSlot(), true);
+    }
+    // One write (writev) per connection for the whole group of pipelined calls.
+    for (const conn of this.slots) conn?.flush();
   }
 
   /** Lowest-numbered slot with room for one more pipelined call (httperf: never by idleness). */
@@ -160,13 +165,13 @@ export class Session {
     return best;
   }
 
-  private assignToSlot(call: Call, slot: number): void {
+  private assignToSlot(call: Call, slot: number, deferWrite = false): void {
     let conn = this.slots[slot];
     if (conn === null || conn === undefined || conn.closed) {
       conn = new Connection(this.ctx, this, slot);
       this.slots[slot] = conn;
     }
-    conn.assign(call);
+    conn.assign(call, deferWrite);
   }
 
   private finish(succeeded: boolean): void {
