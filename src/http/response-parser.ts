@@ -33,6 +33,7 @@ const enum State {
   UntilClose,
 }
 
+const CR = 13;
 const LF = 10;
 /** Larger header blocks are a broken or hostile server, not a web page. */
 const MAX_HEADER_BYTES = 256 * 1024;
@@ -184,59 +185,60 @@ export class ResponseParser {
     return end;
   }
 
-  /** Parse status line and headers in block[start, stop). Returns false on a protocol error. */
+  /**
+   * Parse status line and headers in block[start, stop). Returns false on a protocol error.
+   * Works on bytes: only the values of Connection, Transfer-Encoding and Set-Cookie become strings.
+   */
   private parseHead(block: Buffer, start: number, stop: number): boolean {
-    const text = block.toString('latin1', start, stop);
-    // Status line: HTTP/x.y NNN ...
-    if (text.length < 12 || !text.startsWith('HTTP/1.')) {
-      this.fail(`invalid status line '${text.slice(0, Math.min(40, text.indexOf('\r') >>> 0)).trim()}'`);
+    if (stop - start < 14 || !startsWithHttp1(block, start)) {
+      this.fail(`invalid status line '${firstLine(block, start, stop)}'`);
       return false;
     }
-    const d0 = text.charCodeAt(9) - 48;
-    const d1 = text.charCodeAt(10) - 48;
-    const d2 = text.charCodeAt(11) - 48;
+    const d0 = block[start + 9]! - 48;
+    const d1 = block[start + 10]! - 48;
+    const d2 = block[start + 11]! - 48;
+    if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || block[start + 8] !== 32) {
+      this.fail(`invalid status line '${firstLine(block, start, stop)}'`);
+      return false;
+    }
     const status = d0 * 100 + d1 * 10 + d2;
-    if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || text.charCodeAt(8) !== 32) {
-      this.fail(`invalid status line '${text.slice(0, text.indexOf('\r')).trim()}'`);
-      return false;
-    }
-    const replyIs10 = text.charCodeAt(7) === 48; // "HTTP/1.0"
+    const replyIs10 = block[start + 7] === 48; // "HTTP/1.0"
     let keepAlive = !(this.http10 || replyIs10);
     let length = -1;
     let chunked = false;
-    let lineStart = text.indexOf('\r\n') + 2;
-    while (lineStart < text.length - 2) {
-      const lineEnd = text.indexOf('\r\n', lineStart);
-      const first = text.charCodeAt(lineStart) | 0x20;
-      // Only a few headers matter; test the first letter before any string work.
+    let lineStart = block.indexOf(LF, start) + 1;
+    const headersEnd = stop - 2; // the blank line
+    while (lineStart > 0 && lineStart < headersEnd) {
+      let lineEnd = block.indexOf(LF, lineStart);
+      if (lineEnd < 0 || lineEnd >= stop) lineEnd = stop - 1;
+      const valueEnd = block[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+      // Only a few headers matter; test the first letter before comparing names.
+      const first = block[lineStart]! | 0x20;
       if (first === 0x63 /* c */) {
-        const colon = text.indexOf(':', lineStart);
-        const name = text.slice(lineStart, colon).toLowerCase();
-        if (name === 'content-length') {
-          length = parseDecimal(text, colon + 1, lineEnd);
+        let at = nameEnd(block, lineStart, valueEnd, CONTENT_LENGTH);
+        if (at > 0) {
+          length = parseDecimal(block, at, valueEnd);
           if (length < 0) {
             this.fail('invalid Content-Length');
             return false;
           }
-        } else if (name === 'connection') {
-          const value = text.slice(colon + 1, lineEnd).toLowerCase();
+        } else if ((at = nameEnd(block, lineStart, valueEnd, CONNECTION)) > 0) {
+          const value = block.toString('latin1', at, valueEnd).toLowerCase();
           if (value.includes('close')) keepAlive = false;
           else if (value.includes('keep-alive')) keepAlive = true;
         }
       } else if (first === 0x74 /* t */) {
-        const colon = text.indexOf(':', lineStart);
-        if (text.slice(lineStart, colon).toLowerCase() === 'transfer-encoding') {
-          chunked = text.slice(colon + 1, lineEnd).toLowerCase().includes('chunked');
-        }
+        const at = nameEnd(block, lineStart, valueEnd, TRANSFER_ENCODING);
+        if (at > 0) chunked = block.toString('latin1', at, valueEnd).toLowerCase().includes('chunked');
       } else if (first === 0x73 /* s */ && this.wantCookie) {
-        const colon = text.indexOf(':', lineStart);
-        if (text.slice(lineStart, colon).toLowerCase() === 'set-cookie') {
-          const value = text.slice(colon + 1, lineEnd).trim();
+        const at = nameEnd(block, lineStart, valueEnd, SET_COOKIE);
+        if (at > 0) {
+          const value = block.toString('latin1', at, valueEnd).trim();
           const semi = value.indexOf(';');
           this.cookie = semi < 0 ? value : value.slice(0, semi);
         }
       }
-      lineStart = lineEnd + 2;
+      lineStart = lineEnd + 1;
     }
     this.headerBytes += stop - start;
     if (status < 200 && status !== 101) {
@@ -247,7 +249,7 @@ export class ResponseParser {
     this.status = status;
     this.keepAlive = keepAlive;
     this.sink.onReplyHeaders(status);
-    if (this.isHead || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+    if (this.isHead || status === 204 || status === 304 || status < 200) {
       this.complete();
     } else if (chunked) {
       this.state = State.ChunkSize;
@@ -307,12 +309,42 @@ export class ResponseParser {
   }
 }
 
-/** Parse a non-negative decimal between start and end, ignoring surrounding spaces; -1 if invalid. */
-function parseDecimal(text: string, start: number, end: number): number {
+/** Lower-case header names the parser looks for, as bytes. */
+const CONTENT_LENGTH = Buffer.from('content-length');
+const CONNECTION = Buffer.from('connection');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
+const SET_COOKIE = Buffer.from('set-cookie');
+const HTTP1 = Buffer.from('HTTP/1.');
+
+function startsWithHttp1(block: Buffer, start: number): boolean {
+  for (let i = 0; i < HTTP1.length; i++) if (block[start + i] !== HTTP1[i]) return false;
+  return true;
+}
+
+/**
+ * If the header line at `start` is `name:` (case-insensitive), the index just after the colon;
+ * otherwise -1.
+ */
+function nameEnd(block: Buffer, start: number, end: number, name: Buffer): number {
+  const n = name.length;
+  if (end - start <= n || block[start + n] !== 0x3a /* : */) return -1;
+  for (let i = 0; i < n; i++) if ((block[start + i]! | 0x20) !== name[i]) return -1;
+  return start + n + 1;
+}
+
+/** The status line for messages (at most 60 characters). */
+function firstLine(block: Buffer, start: number, stop: number): string {
+  const lf = block.indexOf(LF, start);
+  const end = Math.min(lf < 0 || lf > stop ? stop : lf, start + 60);
+  return block.toString('latin1', start, end).trim();
+}
+
+/** Parse a non-negative decimal in block[start, end), ignoring spaces and tabs; -1 if invalid. */
+function parseDecimal(block: Buffer, start: number, end: number): number {
   let n = 0;
   let digits = 0;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = block[i]!;
     if (c >= 48 && c <= 57) {
       n = n * 10 + (c - 48);
       digits++;
@@ -320,4 +352,3 @@ function parseDecimal(text: string, start: number, end: number): number {
   }
   return digits > 0 && Number.isSafeInteger(n) ? n : -1;
 }
-
