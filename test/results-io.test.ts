@@ -66,10 +66,18 @@ describe('writeResultsFile / readResultsFile', () => {
     expect(await readdir(path)).toEqual(['keep']);
   });
 
-  it('reports a missing directory as a usage error', async () => {
-    const err = await rejection(writeResultsFile(join(dir, 'no', 'such', 'run.json'), sample02()));
+  it('creates a missing directory', async () => {
+    const path = join(dir, 'no', 'such', 'run.json');
+    await writeResultsFile(path, sample02());
+    expect((await readResultsFile(path)).counters.replies).toBe(sample02().counters.replies);
+  });
+
+  it('reports a path it cannot write as a usage error', async () => {
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, 'x');
+    const err = await rejection(writeResultsFile(join(blocker, 'run.json'), sample02()));
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toMatch(/ENOENT/);
+    expect(err.message).toMatch(/can't write/);
   });
 });
 

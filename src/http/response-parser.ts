@@ -164,13 +164,13 @@ export class ResponseParser {
       offset = 0;
       from = Math.max(0, prevLen - 3);
       this.partial = null;
-      const endIdx = block.indexOf('\r\n\r\n', from, 'latin1');
+      const endIdx = block.indexOf(HEAD_END, from);
       if (endIdx < 0) return this.keepPartial(block, 0, block.length, end);
       const consumed = endIdx + 4 - prevLen;
       if (!this.parseHead(block, 0, endIdx + 4)) return end;
       return i + consumed;
     }
-    const endIdx = block.indexOf('\r\n\r\n', from, 'latin1');
+    const endIdx = block.indexOf(HEAD_END, from);
     if (endIdx < 0 || endIdx + 4 > end) return this.keepPartial(block, offset, end, end);
     if (!this.parseHead(block, offset, endIdx + 4)) return end;
     return endIdx + 4;
@@ -315,6 +315,8 @@ const CONNECTION = Buffer.from('connection');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const SET_COOKIE = Buffer.from('set-cookie');
 const HTTP1 = Buffer.from('HTTP/1.');
+/** End of a header block; a Buffer needle is much faster than a string one for Buffer.indexOf. */
+const HEAD_END = Buffer.from('\r\n\r\n');
 
 function startsWithHttp1(block: Buffer, start: number): boolean {
   for (let i = 0; i < HTTP1.length; i++) if (block[start + i] !== HTTP1[i]) return false;

@@ -5,7 +5,7 @@
  * messages do not always carry a position ("Unexpected token '}', ... is not valid JSON").
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type ResultsDocument } from './schema.js';
@@ -403,6 +403,8 @@ export async function writeResultsFile(path: string, doc: ResultsDocument): Prom
   let created = false;
   try {
     const text = `${JSON.stringify(doc, null, 2)}\n`;
+    // Like the JUnit/Markdown reports: a missing reports/ directory is created, not an error.
+    await mkdir(directory, { recursive: true });
     const handle = await open(temporary, 'wx');
     created = true;
     try {
