@@ -1,0 +1,105 @@
+/**
+ * `--config FILE`: command-line options kept in a JSON or YAML file so a CI job is one short line.
+ * Keys are option names as on the command line without the leading dashes (`wsesslog`, `rate`,
+ * `max-regression`) and repeatable options take lists (`assert: [...]`).
+ * Options given on the command line win over the file. Relative paths inside the file are
+ * relative to the working directory, like paths typed on the command line.
+ */
+import { readFileSync } from 'node:fs';
+import { extname, isAbsolute, relative } from 'node:path';
+import type { Argv } from 'yargs';
+import YAML from 'yaml';
+import { InputError, UsageError } from '../errors.js';
+
+/** A path as the user would recognise it: relative to the working directory when inside it. */
+function displayPath(path: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** 1-based line and column of a character offset. */
+function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+}
+
+/** The first error of a YAML parse as an InputError, or undefined when the text parsed cleanly. */
+function yamlError(document: YAML.Document, file: string, what: string, reword = (r: string) => r): InputError | undefined {
+  const error = document.errors[0];
+  if (error === undefined) return undefined;
+  const position = error.linePos?.[0];
+  // prettyErrors appends " at line L, column C:" and a code excerpt; keep only the reason.
+  const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return new InputError(file, position?.line ?? 1, position?.col ?? 0, `invalid ${what}: ${reword(reason)}`);
+}
+
+/** YAML's words for JSON mistakes, in JSON terms. */
+function jsonReason(reason: string): string {
+  const scalar = /^Unresolved plain scalar "(.*)"$/s.exec(reason);
+  if (scalar === null) return reason;
+  return scalar[1] === '' ? 'expected a value' : `unexpected ${scalar[1]} (not a JSON value; strings need double quotes)`;
+}
+
+/**
+ * Parse a JSON text strictly. JSON.parse does not always say where the error is, so the position
+ * comes from parsing the text again as YAML with the JSON schema (which rejects what JSON
+ * rejects in nearly every case), else from JSON.parse's "at position N".
+ */
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const located = yamlError(YAML.parseDocument(text, { schema: 'json', prettyErrors: true }), file, 'JSON', jsonReason);
+    if (located !== undefined) throw located;
+    const offset = /at position (\d+)/.exec((err as Error).message);
+    const { line, column } = offset !== null ? lineColumnAt(text, Number(offset[1])) : { line: 1, column: 0 };
+    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    throw new InputError(file, line, column, `invalid JSON: ${reason}`);
+  }
+}
+
+/** Parse a YAML text (YAML 1.2; duplicate keys are errors). */
+function parseYaml(text: string, file: string): unknown {
+  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const error = yamlError(document, file, 'YAML');
+  if (error !== undefined) throw error;
+  return document.toJS();
+}
+
+/**
+ * Read a config file (`.json` is parsed as strict JSON, anything else as YAML) and return its
+ * options. Throws UsageError when the file cannot be read and InputError `FILE:LINE:COL: what`
+ * for bad content or when the top level is not a mapping of option names to values.
+ * Keys with null values are dropped (an empty `assert:` line means "none").
+ */
+export function loadConfigFile(path: string): Record<string, unknown> {
+  const file = displayPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`can't open config ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const value = extname(path).toLowerCase() === '.json' ? parseJson(text, file) : parseYaml(text, file);
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(file, 1, 1, 'a config file must be a mapping of option names to values (e.g. `rate: 20`)');
+  }
+  const options: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(value as Record<string, unknown>)) {
+    if (option !== null) options[key] = option;
+  }
+  return options;
+}
+
+/**
+ * Add `--config FILE` to a yargs instance. Errors from the file surface through yargs' failure
+ * handler as the original UsageError / InputError (see `rethrowUserError`).
+ */
+export function addConfigOption<T>(y: Argv<T>) {
+  return y.config('config', 'JSON or YAML file of options (keys are option names; command-line options win)', loadConfigFile);
+}

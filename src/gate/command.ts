@@ -1,0 +1,72 @@
+/**
+ * `loadgen gate RESULTS.json [MORE.json ...] --assert EXPR ... [--baseline OLD.json
+ * --max-regression SPEC ...] [--junit FILE] [--markdown FILE] [--config FILE]`: gate saved results.
+ * Several results files are gated on the median of each metric. Exit codes: 0 all gates passed,
+ * 1 a gate failed, 2 usage or input error (including no gate at all).
+ */
+import yargs from 'yargs';
+import { addReplayOptions } from '../commands/replay-args.js';
+import { commandParser, wantsHelp } from '../commands/yargs-common.js';
+import { loadConfigFile } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import { METRICS } from './metrics.js';
+import { addGateOptions, prepareGates, runGates } from './options.js';
+import { readGateDocument } from './read.js';
+import { unitsFor } from './units.js';
+
+const USAGE = `loadgen gate RESULTS.json [MORE.json ...] --assert EXPR ... [options]
+
+Checks saved results (--json FILE of a replay, or a sweep document) against performance gates.
+With several results files each metric is the median across them.
+Exit codes: 0 all gates passed, 1 a gate failed, 2 usage or input error.`;
+
+/** Options of the replay command, which a config file shared with `loadgen --config` may hold. */
+function replayOnlyKeys(): Set<string> {
+  // getOptions() is part of yargs' API but missing from its type definitions.
+  const described = addReplayOptions(yargs([])) as unknown as { getOptions(): { key: Record<string, unknown> } };
+  const keys = Object.keys(described.getOptions().key).filter((k) => k !== 'help' && k !== 'version');
+  return new Set([...keys, 'v', 'json', 'hgrm', 'quiet', 'q', 'repeat']);
+}
+
+/**
+ * A config file for the gate command: the same file the replay command reads, with the options
+ * that only make sense for a replay (wsesslog, rate, ...) left out instead of rejected.
+ * Unknown keys stay, so a misspelt gate option is still an error.
+ */
+function loadGateConfig(path: string): Record<string, unknown> {
+  const replayOnly = replayOnlyKeys();
+  return Object.fromEntries(Object.entries(loadConfigFile(path)).filter(([key]) => !replayOnly.has(key)));
+}
+
+/** The metric catalogue as printed by `--list-metrics`. */
+export function formatMetricList(): string {
+  const width = Math.max(...METRICS.map((m) => m.name.length));
+  const lines = METRICS.map((m) => {
+    const units = unitsFor(m.kind).filter((u) => u !== '');
+    const unitText = units.length > 0 ? units.join(' ') : 'count';
+    return `${m.name.padEnd(width)}  ${m.kind.padEnd(9)}  ${unitText.padEnd(10)}  ${m.description}${m.target !== undefined ? ' (N*target allowed)' : ''}`;
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** Run `loadgen gate`; resolves to the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const parser = addGateOptions(commandParser(args, USAGE).strict(false).strictOptions())
+    .config('config', 'JSON or YAML file of options (keys are option names; command-line options win)', loadGateConfig)
+    .option('list-metrics', { type: 'boolean', describe: 'list every metric name with its units and exit' });
+  const argv = (await parser.parseAsync()) as Record<string, unknown> & { _: Array<string | number> };
+  if (wantsHelp(args)) return 0;
+  if (argv['list-metrics'] === true) {
+    process.stdout.write(formatMetricList());
+    return 0;
+  }
+  const files = argv._.map(String);
+  if (files.length === 0) throw new UsageError('loadgen gate needs a results file: loadgen gate RESULTS.json --assert EXPR (try --help)');
+  const spec = await prepareGates(argv);
+  if (spec === null) {
+    throw new UsageError("no gate given: add --assert 'METRIC OP VALUE' or --baseline FILE --max-regression 'METRIC=+N%' (or put them in --config FILE)");
+  }
+  const docs = [];
+  for (const file of files) docs.push(await readGateDocument(file));
+  return runGates(docs, spec, { suiteName: `loadgen gate ${files.join(' ')}`, separate: false });
+}

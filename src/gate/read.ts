@@ -1,0 +1,53 @@
+/**
+ * Reading the documents a gate is evaluated on: replay results documents (validated by
+ * src/results/io.ts) and sweep documents (`kind: 'loadgen-sweep'`, checked here for the few
+ * fields the gate reads, since the sweep owns its full schema).
+ */
+import { readFile } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import { readResultsFile, validateResultsDocument } from '../results/io.js';
+import { isSweepDocument, type GateDocument, type SweepDocumentLike } from './metrics.js';
+
+/** Check the fields of a sweep document the gate reads; throws InputError naming the first bad one. */
+function validateSweep(doc: SweepDocumentLike, path: string): SweepDocumentLike {
+  const fail = (reason: string): never => {
+    throw new InputError(path, 0, 0, `sweep document: ${reason}`);
+  };
+  if (!Array.isArray(doc.targets) || doc.targets.length === 0) fail('targets must be a non-empty array');
+  for (const [i, target] of doc.targets.entries()) {
+    const where = `targets[${i}]`;
+    if (typeof target !== 'object' || target === null) fail(`${where} must be an object`);
+    const knee = target.knee as unknown;
+    if (knee !== null && (typeof knee !== 'object' || typeof (knee as { sessionRate?: unknown }).sessionRate !== 'number' || typeof (knee as { replyRate?: unknown }).replyRate !== 'number')) {
+      fail(`${where}.knee must be null or { sessionRate, replyRate } numbers`);
+    }
+    if (typeof target.saturation !== 'object' || target.saturation === null || typeof target.saturation.replyRate !== 'number') {
+      fail(`${where}.saturation.replyRate must be a number`);
+    }
+  }
+  return doc;
+}
+
+/**
+ * Read a results or sweep document. A missing file is a UsageError (`can't open FILE: ...`),
+ * bad JSON or a bad field an InputError `FILE:LINE:COL: what`.
+ */
+export async function readGateDocument(path: string): Promise<GateDocument> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    // Let the results reader produce its standard "can't open" message.
+    return readResultsFile(path);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // The results reader locates the syntax error (line and column).
+    return readResultsFile(path);
+  }
+  if (isSweepDocument(value)) return validateSweep(value, path);
+  return validateResultsDocument(value, path, text);
+}
