@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   convert: async () => (await import('./convert/command.js')).run,
   sweep: async () => (await import('./sweep/command.js')).run,
   gate: async () => (await import('./gate/command.js')).run,
+  report: async () => (await import('./commands/report.js')).run,
 };
 
 /** Run the CLI with these arguments (without `node` and the script); resolves to the exit code. */
