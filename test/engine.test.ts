@@ -213,6 +213,31 @@ describe('engine: server closes are reconnects, not errors', () => {
   });
 });
 
+describe('engine: unsolicited bytes', () => {
+  it('treats a 408 sent on an idle connection before a close as a quiet close', async () => {
+    const seen: string[] = [];
+    const rude = net.createServer((socket) => {
+      socket.on('data', (chunk) => {
+        seen.push(chunk.toString('latin1').split(' ')[1]!);
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        setTimeout(() => socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'), 50);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+    try {
+      const port = (rude.address() as AddressInfo).port;
+      const doc = await runReplay(options(port, { thinkTime: 0.3 }), parseSessionFile('/a\n/b\n', 't.txt'));
+      expect(doc.counters.sessionsSucceeded).toBe(1);
+      expect(Object.values(doc.counters.errors).every((n) => n === 0)).toBe(true);
+      expect(doc.counters.replies).toBe(2);
+      expect(seen).toEqual(['/a', '/b']);
+    } finally {
+      await new Promise((r) => rude.close(r));
+    }
+  });
+});
+
 describe('engine: failures', () => {
   it('counts refused connections and fails every session, without connect times', async () => {
     const probe = net.createServer();

@@ -75,7 +75,7 @@ export class Connection implements ReplySink, Watched {
       });
       socket.on('connect', onConnect);
     }
-    socket.setNoDelay(true);
+    if (target.tls) socket.setNoDelay(true);
     socket[OWNER] = this;
     socket.on('end', onEnd);
     socket.on('error', onError);
@@ -154,8 +154,13 @@ export class Connection implements ReplySink, Watched {
 
   onReplyStart(): boolean {
     const call = this.queue[0];
-    if (call === undefined || this.written === 0) {
-      this.onProtocolError('reply bytes with no request outstanding');
+    if (call === undefined) {
+      // Bytes on an idle connection: a server saying goodbye (e.g. 408 before closing). Not ours.
+      this.lost(null);
+      return false;
+    }
+    if (this.written === 0) {
+      this.onProtocolError('reply bytes before any request was written');
       return false;
     }
     const now = performance.now();
