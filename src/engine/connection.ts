@@ -228,20 +228,23 @@ export class Connection implements ReplySink, Watched {
       this.reusedAfterIdle = this.replies > 0;
       this.bytesSinceIdle = 0;
     }
-    const socket = this.socket;
-    const many = queue.length - this.written > 1;
-    if (many) socket.cork();
-    for (let i = this.written; i < queue.length; i++) {
+    const first = this.written;
+    const count = queue.length - first;
+    // A pipelined group goes out as one buffer: one write and one write request, not N.
+    const parts: Buffer[] | null = count > 1 ? new Array<Buffer>(count) : null;
+    let single: Buffer | null = null;
+    for (let i = first; i < queue.length; i++) {
       const call = queue[i]!;
       const cookie = this.session.cookie;
       const bytes = options.sessionCookies && cookie !== undefined ? withCookie(call.request, cookie) : call.request.bytes;
-      socket.write(bytes);
+      if (parts === null) single = bytes;
+      else parts[i - first] = bytes;
       call.sendStart = now;
       call.deadline = replyTimeoutMs > 0 ? now + replyTimeoutMs : 0;
       recorder.requestWritten(bytes.length);
     }
     this.written = queue.length;
-    if (many) socket.uncork();
+    this.socket.write(parts === null ? single! : Buffer.concat(parts));
   }
 
   /** The server closed a reused keep-alive connection before answering anything we wrote. */
