@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   sweep: async () => (await import('./sweep/command.js')).run,
   gate: async () => (await import('./gate/command.js')).run,
   report: async () => (await import('./commands/report.js')).run,
+  // Internal: one process of `--workers K`.
+  __worker: async () => (await import('./commands/workers.js')).run,
 };
 
 /** Run the CLI with these arguments (without `node` and the script); resolves to the exit code. */

@@ -93,4 +93,19 @@ describe('loadgen replay: a run', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/--num-calls is ignored in --wsesslog mode/);
   });
+
+  it('spreads a run over --workers processes and merges their results exactly', async () => {
+    const sessions = file('w.txt', '/a\n\t/b\n/c\n');
+    const before = server.requests.length;
+    const json = join(dir, 'w.json');
+    const { code, stdout } = await loadgen(['--server', '127.0.0.1', '--port', String(server.port), `--wsesslog=5,0,${sessions}`, '--rate=50', '--workers', '2', '--json', json, '-q']);
+    expect(code).toBe(0);
+    expect(server.requests.length - before).toBe(15);
+    expect(stdout).toMatch(/^Total: connections 5 requests 15 replies 15 /m);
+    expect(stdout).toMatch(/^Session rate \[sess\/s\]: .*\(5\/5\)$/m);
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    expect(doc.run.options.sessions).toBe(5);
+    expect(doc.run.targetSessionRate).toBeCloseTo(50, 6);
+    expect(doc.histograms.replyTime.count).toBe(15);
+  });
 });

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { EXIT_RUN_FAILED, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
+import { runWorkers } from './workers.js';
 import { addConfigOption } from '../config/load.js';
 import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
 import type { ReplayOptions } from '../options.js';
@@ -29,7 +30,8 @@ export async function run(args: string[]): Promise<number> {
     .option('json', { type: 'string', requiresArg: true, describe: 'write the results document (JSON, schemaVersion 1) to this file' })
     .option('hgrm', { type: 'string', requiresArg: true, describe: 'write the reply-time distribution in HdrHistogram .hgrm format' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the httperf report' })
-    .option('repeat', { type: 'number', default: 1, describe: 'run N times and gate on the median of each metric' });
+    .option('repeat', { type: 'number', default: 1, describe: 'run N times and gate on the median of each metric' })
+    .option('workers', { type: 'number', default: 1, describe: 'spread the load over K generator processes (one core each); results are merged exactly' });
   const argv = (await parser.parseAsync()) as Record<string, unknown>;
   if (wantsHelp(args)) return 0;
 
@@ -37,6 +39,8 @@ export async function run(args: string[]): Promise<number> {
   const quiet = argv.quiet === true;
   const repeat = Number(argv.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat must be a whole number from 1 to 100');
+  const workers = Number(argv.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers must be a whole number from 1 to 256');
   const gates = await prepareGates(argv);
   const sessions = await loadSessionFile(options.sessionFile);
   if (!quiet) for (const warning of ignoredOptionWarnings(argv)) process.stderr.write(`${warning}\n`);
@@ -44,7 +48,7 @@ export async function run(args: string[]): Promise<number> {
   const docs: ResultsDocument[] = [];
   for (let i = 0; i < repeat; i++) {
     if (repeat > 1 && !quiet) process.stdout.write(`${i > 0 ? '\n' : ''}loadgen: run ${i + 1} of ${repeat}\n`);
-    const doc = await replayOnce(options, sessions, quiet);
+    const doc = await replayOnce(options, sessions, quiet, workers);
     docs.push(doc);
     await saveOutputs(doc, argv, repeat > 1 ? i + 1 : 0);
     if (doc.run.ended === 'interrupted') break;
@@ -59,26 +63,24 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /** One run with its console output (echo line first, report at the end, as httperf). */
-async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<typeof loadSessionFile>>, quiet: boolean): Promise<ResultsDocument> {
+async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<typeof loadSessionFile>>, quiet: boolean, workers: number): Promise<ResultsDocument> {
   process.stdout.write(`${formatEchoLine(options)}\n`);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = !quiet && options.verbose === 0 && process.stderr.isTTY === true;
+  const onSample = (sample: TimelineSample): void => {
+    if (options.verbose > 0) process.stdout.write(`${formatRateSampleLines(sample)}\n`);
+    else if (progress) process.stderr.write(progressLine(sample, options));
+  };
   try {
-    return await runReplay(options, sessions, {
-      signal: controller.signal,
-      onSample: (sample) => {
-        if (options.verbose > 0) process.stdout.write(`${formatRateSampleLines(sample)}\n`);
-        else if (progress) process.stderr.write(progressLine(sample, options));
-      },
-    }).then((doc) => {
-      if (progress) process.stderr.write('\r\x1b[K');
-      process.stdout.write(formatHttperfReport(doc));
-      if (!quiet) process.stdout.write(formatExtras(doc));
-      return doc;
-    });
+    const doc =
+      workers > 1 ? await runWorkers(options, workers, controller.signal) : await runReplay(options, sessions, { signal: controller.signal, onSample });
+    if (progress) process.stderr.write('\r\x1b[K');
+    process.stdout.write(formatHttperfReport(doc));
+    if (!quiet) process.stdout.write(formatExtras(doc));
+    return doc;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,0 +1,102 @@
+/**
+ * `--workers K`: one replay spread over K generator processes (one core each), merged exactly.
+ * Worker i runs its share of the sessions at 1/K of the arrival rate with `--client i/K`,
+ * starting i fixed intervals late so the K fixed schedules interleave into the demanded one.
+ * Each worker writes its results document to a file; the parent adds them with mergeResults().
+ */
+import { fork } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RunFailedError } from '../errors.js';
+import { runReplay } from '../engine/run.js';
+import type { ArrivalPattern, ReplayOptions } from '../options.js';
+import { formatEchoLine } from '../report/httperf.js';
+import { mergeResults } from '../results/merge.js';
+import { readResultsFile, writeResultsFile } from '../results/io.js';
+import type { ResultsDocument } from '../results/schema.js';
+import { loadSessionFile } from '../session/parse.js';
+
+const CLI = fileURLToPath(new URL('../../bin/loadgen.js', import.meta.url));
+
+/** What one worker process is told to do. */
+interface WorkerTask {
+  options: ReplayOptions;
+  /** Wait this long before the first session, ms (interleaves fixed schedules). */
+  startDelayMs: number;
+  output: string;
+}
+
+/** The options of worker `index` of `count` for a replay with `options`. */
+export function workerShare(options: ReplayOptions, index: number, count: number): { options: ReplayOptions; startDelayMs: number } {
+  const sessions = Math.floor(options.sessions / count) + (index < options.sessions % count ? 1 : 0);
+  const arrival = slower(options.arrival, count);
+  const startDelayMs = options.arrival.kind === 'fixed' ? index * options.arrival.interval * 1000 : 0;
+  return { options: { ...options, sessions, arrival, client: { id: index, count }, seed: options.seed + index }, startDelayMs };
+}
+
+function slower(pattern: ArrivalPattern, k: number): ArrivalPattern {
+  switch (pattern.kind) {
+    case 'fixed':
+      return { kind: 'fixed', interval: pattern.interval * k };
+    case 'exponential':
+      return { kind: 'exponential', mean: pattern.mean * k };
+    case 'uniform':
+      return { kind: 'uniform', min: pattern.min * k, max: pattern.max * k };
+    case 'sequential':
+      return pattern; // K sequential streams: K sessions at a time.
+  }
+}
+
+/** Run the replay in `count` worker processes and return the merged results. */
+export async function runWorkers(options: ReplayOptions, count: number, signal: AbortSignal): Promise<ResultsDocument> {
+  const dir = await mkdtemp(join(tmpdir(), 'loadgen-workers-'));
+  try {
+    const shares = Array.from({ length: Math.min(count, options.sessions) }, (_, i) => workerShare(options, i, Math.min(count, options.sessions)));
+    const outputs = await Promise.all(
+      shares.map(async (share, i) => {
+        const task: WorkerTask = { ...share, output: join(dir, `worker-${i}.json`) };
+        const taskFile = join(dir, `task-${i}.json`);
+        await writeFile(taskFile, JSON.stringify(task));
+        await runChild(taskFile, signal);
+        return task.output;
+      }),
+    );
+    const docs = await Promise.all(outputs.map((file) => readResultsFile(file)));
+    const merged = mergeResults(docs);
+    merged.run = { ...merged.run, options, commandLine: formatEchoLine(options), targetSessionRate: docs.reduce((sum, d) => sum + d.run.targetSessionRate, 0) };
+    return merged;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runChild(taskFile: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CLI, ['__worker', taskFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const stop = (): void => {
+      child.kill('SIGINT');
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      signal.removeEventListener('abort', stop);
+      if (code === 0) resolve();
+      else reject(new RunFailedError(`a worker process failed (exit ${code ?? 'signal'})`));
+    });
+  });
+}
+
+/** Entry of a worker process (`loadgen __worker TASKFILE`): run the share, write the document. */
+export async function run(args: string[]): Promise<number> {
+  const task = JSON.parse(await readFile(args[0]!, 'utf8')) as WorkerTask;
+  const sessions = await loadSessionFile(task.options.sessionFile);
+  const controller = new AbortController();
+  process.on('SIGINT', () => controller.abort());
+  // The parent forwards Ctrl-C; ignore the terminal's own copy of it by the same handler.
+  if (task.startDelayMs > 0) await new Promise((r) => setTimeout(r, task.startDelayMs));
+  const doc = await runReplay(task.options, sessions, { signal: controller.signal });
+  await writeResultsFile(task.output, doc);
+  return 0;
+}
