@@ -81,7 +81,7 @@ class Run implements EngineContext {
         this.finish('interrupted');
         return;
       }
-      signal?.addEventListener('abort', () => this.finish('interrupted'), { once: true });
+      signal?.addEventListener('abort', this.onAbort, { once: true });
       this.loopDelay.enable();
       this.cpu0 = process.cpuUsage();
       this.t0 = performance.now();
@@ -98,6 +98,8 @@ class Run implements EngineContext {
       }
     });
   }
+
+  private readonly onAbort = (): void => this.finish('interrupted');
 
   /** EngineContext: a session ended (its result is recorded). */
   sessionDestroyed(session: object): void {
@@ -166,6 +168,8 @@ class Run implements EngineContext {
     if (this.finished) return;
     this.finished = true;
     const end = performance.now();
+    // A caller may share one signal across many runs (sweep steps): leave no listener behind.
+    this.hooks.signal?.removeEventListener('abort', this.onAbort);
     for (const timer of [this.arrivalTimer, this.sampleTimer]) if (timer) clearTimeout(timer);
     if (this.watchdog) clearInterval(this.watchdog);
     // Sessions still running at an interrupt appear in no session figure (as in httperf).
