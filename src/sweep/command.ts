@@ -1,0 +1,180 @@
+/**
+ * `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] [--server ...] --rates LOW:HIGH:STEP
+ * [--duration S] [--refine] [--csv FILE] [--json FILE] [--svg FILE] ...`: raise the session rate
+ * step by step until the server stops keeping up, find the knee and say why it stopped.
+ * Takes every replay option; N of --wsesslog is replaced by rate x duration at each step.
+ * Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage, 3 nothing measured.
+ */
+import yargs from 'yargs';
+import { addReplayOptions, toReplayOptions } from '../commands/replay-args.js';
+import { addConfigOption } from '../config/load.js';
+import { RunFailedError, UsageError, isUserError } from '../errors.js';
+import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
+import type { ReplayOptions } from '../options.js';
+import { runReplay } from '../engine/run.js';
+import { loadSessionFile } from '../session/parse.js';
+import type { SessionFile } from '../session/model.js';
+import { VERSION } from '../version.js';
+import { formatSweepCsv, separatorFor } from './csv.js';
+import { sessionShape } from './demand.js';
+import type { StepRunner } from './driver.js';
+import { writeFileAtomic } from './io.js';
+import { parsePercent, parseRates, parseSlo, parseTargets, type TargetSpec } from './spec.js';
+import { renderSweepHtml, renderSweepSvg } from './svg.js';
+import { measuredAnything, runSweep } from './sweep.js';
+import type { SweepSettings } from './schema.js';
+import { formatStepHeader, formatStepLine, formatVerdicts } from './table.js';
+
+const USAGE = `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] --rates LOW:HIGH:STEP [options]
+
+Runs the session file at increasing session rates (sessions = rate x --duration per step, N is
+ignored), finds the knee (highest rate the server keeps up with) and says why the next step
+failed. Give --server more than once to measure several targets side by side, step by step.
+Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage error, 3 nothing measured.`;
+
+function parser(args: string[]) {
+  const y = yargs(args)
+    .scriptName('loadgen sweep')
+    .usage(USAGE)
+    .help(false)
+    .version(false)
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, err) => {
+      if (isUserError(err)) throw err;
+      throw new UsageError(message ?? err?.message ?? 'invalid arguments');
+    });
+  return addConfigOption(addGateOptions(addReplayOptions(y)))
+    .option('server', { type: 'string', array: true, describe: 'target HOST, HOST:PORT or [IPv6]:PORT; repeat to sweep several targets side by side' })
+    .option('port', { type: 'number', array: true, describe: 'TCP port; repeat to pair with each --server by position' })
+    // The sweep sets each step's rate: --rate/--period are refused, so keep them out of --help.
+    .option('rate', { hidden: true })
+    .option('period', { hidden: true })
+    .option('rates', { type: 'string', describe: 'session rates: LOW:HIGH:STEP (autobench) or a list 5,10,20,40 (sessions/s)' })
+    .option('duration', { type: 'number', default: 30, describe: 'seconds of arrivals per step (sessions = rate x duration)' })
+    .option('cooldown', { type: 'number', default: 5, describe: 'seconds of rest between steps' })
+    .option('refine', { type: 'boolean', default: false, describe: 'bisect between the knee and the first failing rate until within --precision' })
+    .option('precision', { type: 'string', default: '5', describe: 'with --refine: stop when the bracket is within this percentage' })
+    .option('stop-after', { type: 'number', default: 2, describe: 'stop a target after this many failing steps' })
+    .option('tolerance', { type: 'number', default: 0.95, describe: 'a step passes when every achieved rate is at least this fraction of demand' })
+    .option('max-errors', { type: 'string', default: '1', describe: 'a step fails above this error percentage' })
+    .option('slo', { type: 'string', array: true, describe: "latency objective a step must meet, e.g. 'p99<500ms' (repeatable)" })
+    .option('metrics-url', { type: 'string', array: true, describe: 'Prometheus/node_exporter URL of each target, paired by position with --server' })
+    .option('metrics-timeout', { type: 'number', default: 2, describe: 'seconds to wait for a metrics scrape' })
+    .option('csv', { type: 'string', requiresArg: true, describe: 'write autobench-compatible rows (tab-separated for .tsv, else commas)' })
+    .option('json', { type: 'string', requiresArg: true, describe: 'write the sweep document (every step with its full results)' })
+    .option('svg', { type: 'string', requiresArg: true, describe: 'write a chart: achieved rate and p99 against demanded rate, knee marked' })
+    .option('html', { type: 'string', requiresArg: true, describe: 'write an HTML page with the chart, the verdicts and the steps' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print only the verdicts' })
+    .option('help', { alias: 'h', type: 'boolean', describe: 'show this help' });
+}
+
+/** A repeatable option's values as a list (yargs gives a value, an array or undefined). */
+function list<T>(value: unknown): T[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]) as T[];
+}
+
+function positive(value: unknown, name: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`${name} must be a number ${allowZero ? '>= 0' : '> 0'}, not '${String(value)}'`);
+  return n;
+}
+
+/** Settings, targets and base replay options from the parsed arguments (all validation here). */
+export function sweepArguments(argv: Record<string, unknown>, rawArgs: readonly string[]) {
+  if (argv.rates === undefined) throw new UsageError('--rates is required, e.g. --rates 10:100:10 or --rates 5,10,20,40');
+  if (argv.rate !== undefined || argv.period !== undefined) throw new UsageError('loadgen sweep sets the rate of each step: use --rates instead of --rate/--period');
+  const servers = list<string>(argv.server);
+  const ports = list<unknown>(argv.port).map((p) => {
+    const n = typeof p === 'number' ? p : /^\d+$/.test(String(p).trim()) ? Number(p) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port must be a whole number from 1 to 65535, not '${String(p)}'`);
+    return n;
+  });
+  const ssl = argv.ssl === true;
+  const targets = parseTargets(servers.length ? servers : ['localhost'], ports, list<string>(argv['metrics-url']), ssl ? 443 : 80);
+  const base = toReplayOptions({ ...argv, server: targets[0]!.server, port: targets[0]!.port }, rawArgs);
+  const stopAfter = positive(argv['stop-after'], '--stop-after');
+  if (!Number.isInteger(stopAfter)) throw new UsageError(`--stop-after must be a whole number > 0, not '${String(argv['stop-after'])}'`);
+  const tolerance = positive(argv.tolerance, '--tolerance');
+  if (tolerance > 1) throw new UsageError(`--tolerance is a fraction of demand from 0 to 1, e.g. 0.95, not '${tolerance}'`);
+  const precision = parsePercent(argv.precision, '--precision');
+  if (precision === 0) throw new UsageError('--precision must be above 0%');
+  const slos = list<string>(argv.slo).map(parseSlo);
+  const settings: SweepSettings = {
+    rates: parseRates(String(argv.rates)),
+    duration: positive(argv.duration, '--duration'),
+    cooldown: positive(argv.cooldown, '--cooldown', true),
+    refine: argv.refine === true,
+    precision,
+    stopAfter,
+    tolerance,
+    maxErrors: parsePercent(argv['max-errors'], '--max-errors'),
+    slo: slos.map((s) => s.text),
+    sessionFile: base.sessionFile,
+    thinkTime: base.thinkTime,
+  };
+  return { settings, targets, base, slos, metricsTimeoutMs: positive(argv['metrics-timeout'], '--metrics-timeout') * 1000 };
+}
+
+/** The real step runner: one in-process replay per step with a fixed arrival rate. */
+export function replayStepRunner(base: ReplayOptions, sessions: SessionFile, signal?: AbortSignal): StepRunner {
+  return async (target: TargetSpec, rate: number, count: number) => {
+    const options: ReplayOptions = { ...base, server: target.server, port: target.port, sessions: count, arrival: { kind: 'fixed', interval: 1 / rate } };
+    if (!signal) return runReplay(options, sessions);
+    // One controller per step, linked to the sweep's: the engine's abort listener goes away with it.
+    const step = new AbortController();
+    const forward = () => step.abort();
+    if (signal.aborted) step.abort();
+    else signal.addEventListener('abort', forward, { once: true });
+    try {
+      return await runReplay(options, sessions, { signal: step.signal });
+    } finally {
+      signal.removeEventListener('abort', forward);
+    }
+  };
+}
+
+/** Run `loadgen sweep`; resolves to the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const y = parser(args);
+  const argv = (await y.parseAsync()) as Record<string, unknown>;
+  if (argv.help === true) {
+    process.stdout.write(`${await y.getHelp()}\n`);
+    return 0;
+  }
+  const { settings, targets, base, slos, metricsTimeoutMs } = sweepArguments(argv, args);
+  const gates = await prepareGates(argv);
+  const sessionFile = await loadSessionFile(base.sessionFile);
+  const shape = sessionShape(sessionFile, base);
+  const quiet = argv.quiet === true;
+
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  let doc;
+  try {
+    if (!quiet) process.stdout.write(`${formatStepHeader()}\n`);
+    doc = await runSweep(
+      { settings, targets, shape, criteria: { tolerance: settings.tolerance, maxErrors: settings.maxErrors, slos }, toolVersion: VERSION },
+      replayStepRunner(base, sessionFile, controller.signal),
+      {
+        signal: controller.signal,
+        metricsTimeoutMs,
+        onStep: (target, step) => {
+          if (!quiet) process.stdout.write(`${formatStepLine(target.name, step)}\n`);
+        },
+      },
+    );
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  process.stdout.write(`${quiet ? '' : '\n'}${formatVerdicts(doc.targets, doc.comparison)}`);
+  if (typeof argv.csv === 'string') await writeFileAtomic(argv.csv, formatSweepCsv(doc.targets, separatorFor(argv.csv)));
+  if (typeof argv.json === 'string') await writeFileAtomic(argv.json, `${JSON.stringify(doc, null, 2)}\n`);
+  if (typeof argv.svg === 'string') await writeFileAtomic(argv.svg, renderSweepSvg(doc));
+  if (typeof argv.html === 'string') await writeFileAtomic(argv.html, renderSweepHtml(doc));
+  if (!measuredAnything(doc)) throw new RunFailedError('nothing could be measured at any step (no replies): is the server running?');
+  return runGates([doc], gates, { suiteName: 'loadgen sweep' });
+}

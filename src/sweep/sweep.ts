@@ -1,0 +1,65 @@
+/**
+ * A whole sweep as a library call: run the loop over every target and rate, then summarise each
+ * target (knee, saturation, verdict) and compare them, giving the sweep document.
+ */
+import type { SessionShape } from './demand.js';
+import { runSweepLoop, type StepRunner } from './driver.js';
+import type { StepCriteria } from './evaluate.js';
+import type { TargetSpec } from './spec.js';
+import { SWEEP_SCHEMA_VERSION, type SweepDocument, type SweepSettings, type SweepStep } from './schema.js';
+import { compareTargets, summarizeTarget } from './verdict.js';
+
+/** Everything a sweep needs besides the step runner. */
+export interface SweepConfig {
+  settings: SweepSettings;
+  targets: readonly TargetSpec[];
+  shape: SessionShape;
+  criteria: StepCriteria;
+  toolVersion: string;
+}
+
+/** Hooks for progress output, waiting and stopping. */
+export interface SweepHooks {
+  onStep?: (target: TargetSpec, step: SweepStep) => void;
+  sleep?: (seconds: number) => Promise<void>;
+  signal?: AbortSignal;
+  metricsTimeoutMs?: number;
+}
+
+/** Run the sweep and build its document. */
+export async function runSweep(config: SweepConfig, runner: StepRunner, hooks: SweepHooks = {}): Promise<SweepDocument> {
+  const startedAt = new Date().toISOString();
+  const s = config.settings;
+  const perTarget = await runSweepLoop({
+    targets: config.targets,
+    rates: s.rates,
+    duration: s.duration,
+    cooldown: s.cooldown,
+    refine: s.refine,
+    precision: s.precision,
+    stopAfter: s.stopAfter,
+    shape: config.shape,
+    criteria: config.criteria,
+    runner,
+    ...(hooks.sleep ? { sleep: hooks.sleep } : {}),
+    ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.metricsTimeoutMs !== undefined ? { metricsTimeoutMs: hooks.metricsTimeoutMs } : {}),
+  });
+  const targets = perTarget.map(({ target, steps }) => summarizeTarget(target, steps));
+  return {
+    schemaVersion: SWEEP_SCHEMA_VERSION,
+    kind: 'loadgen-sweep',
+    tool: { name: 'loadgen', version: config.toolVersion },
+    startedAt,
+    endedAt: new Date().toISOString(),
+    options: s,
+    targets,
+    comparison: compareTargets(targets),
+  };
+}
+
+/** True when at least one step of any target received a reply (otherwise exit 3). */
+export function measuredAnything(doc: SweepDocument): boolean {
+  return doc.targets.some((t) => t.steps.some((s) => (s.results?.counters.replies ?? 0) > 0));
+}
