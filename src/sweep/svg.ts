@@ -11,7 +11,7 @@ import { formatRate } from './verdict.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const WIDTH = 960;
-const HEIGHT = 420;
+const HEIGHT = 440;
 const PANEL = { width: 400, height: 300, top: 60, left: [70, 550] as const };
 
 function escapeXml(text: string): string {
