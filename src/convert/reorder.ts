@@ -1,0 +1,98 @@
+/**
+ * The reorder window: access logs are only roughly in time order (a server writes a line when a
+ * request ends; load balancers and rotated files interleave). Records wait in a min-heap keyed
+ * by (time, position in the input) until the newest time read is more than `window` seconds
+ * past theirs; then they come out in exact time order. Memory is bounded by the number of lines
+ * in one window, not by the file size. A record older than what already came out is "late".
+ */
+import type { LogRecord } from './record.js';
+
+function before(a: LogRecord, b: LogRecord): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+/** Min-heap of records with a release watermark. */
+export class ReorderWindow {
+  private readonly heap: LogRecord[] = [];
+  private newest = Number.NEGATIVE_INFINITY;
+  /** Time of the last record released: anything earlier can no longer be placed in order. */
+  private released = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly window: number) {}
+
+  /** Records waiting. */
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /**
+   * How many seconds `record` is behind what was already released (> 0: too late to be placed
+   * in order), else 0. Check before `push`.
+   */
+  lateness(record: LogRecord): number {
+    return record.time < this.released ? this.released - record.time : 0;
+  }
+
+  /** Add a record and hand every record that is now out of the window to `release`, in order. */
+  push(record: LogRecord, release: (record: LogRecord) => void): void {
+    const heap = this.heap;
+    if (record.time > this.newest) this.newest = record.time;
+    // Fast path for sorted input with nothing waiting: the record is already past the window.
+    if (heap.length === 0 && record.time <= this.newest - this.window) {
+      this.released = record.time;
+      release(record);
+      return;
+    }
+    heap.push(record);
+    this.siftUp(heap.length - 1);
+    const limit = this.newest - this.window;
+    while (heap.length > 0 && heap[0]!.time <= limit) release(this.pop());
+  }
+
+  /** Release everything still waiting, in order (end of input). */
+  drain(release: (record: LogRecord) => void): void {
+    while (this.heap.length > 0) release(this.pop());
+  }
+
+  private pop(): LogRecord {
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      this.siftDown(0);
+    }
+    this.released = top.time;
+    return top;
+  }
+
+  private siftUp(index: number): void {
+    const heap = this.heap;
+    const item = heap[index]!;
+    let i = index;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(item, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = item;
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    const item = heap[index]!;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && before(heap[right]!, heap[left]!) ? right : left;
+      if (!before(heap[child]!, item)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = item;
+  }
+}

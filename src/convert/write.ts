@@ -1,0 +1,101 @@
+/**
+ * Writing converted sessions in the wsesslog grammar (shared spec section 2), the same text the
+ * project's serializer `formatSessionFile` writes, so loadgen's parser reads it back. Each session is preceded by a comment line; the file starts with a header comment
+ * recording the sources, the options and the counts (comments start with `#` in column 1, which
+ * httperf and loadgen both skip, also between the lines of a session).
+ */
+import type { ConvertedSession } from './sessionize.js';
+
+/** Printable ASCII only: comment lines must not carry control characters or line breaks. */
+function commentSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** ISO 8601 UTC time to the second (`2015-05-17T10:05:03Z`); the date part is cached per day. */
+function iso(seconds: number): string {
+  const whole = Math.floor(seconds);
+  const day = Math.floor(whole / 86400);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  const rest = whole - day * 86400;
+  return `${cachedDate}${two(Math.floor(rest / 3600))}:${two(Math.floor(rest / 60) % 60)}:${two(rest % 60)}Z`;
+}
+
+/** A URI as a request-line token: a `#` in column 1 would make the line a comment. */
+function tokenUri(uri: string): string {
+  return uri.charCodeAt(0) === 0x23 ? `%23${uri.slice(1)}` : uri;
+}
+
+/** `think=` value: whole milliseconds, no exponent, no trailing zeros (`think=1.5`). */
+function formatThink(seconds: number): string {
+  return String(Math.round(seconds * 1000) / 1000);
+}
+
+/**
+ * The text of one session: its comment line, then its request lines, no trailing blank line.
+ * This is the grammar `formatSessionFile` (session/parse.ts) writes, restricted to what a log
+ * gives (no bodies, no headers): a burst's first request in column 1 with its `think=`, the
+ * members indented by a tab, `method=` for anything but GET. Written by hand because it runs
+ * once per session of a million-line log; a test checks it against `formatSessionFile`.
+ */
+export function formatSession(session: ConvertedSession, number: number): string {
+  const bursts = session.bursts;
+  let text =
+    `# session ${number}: ${commentSafe(session.client)} from ${iso(session.start)}, ` +
+    `${bursts.length} burst${bursts.length === 1 ? '' : 's'}, ${session.requestCount} request${session.requestCount === 1 ? '' : 's'}\n`;
+  for (let b = 0; b < bursts.length; b++) {
+    const burst = bursts[b]!;
+    const requests = burst.requests;
+    for (let r = 0; r < requests.length; r++) {
+      const request = requests[r]!;
+      text += r === 0 ? tokenUri(request.uri) : `\t${request.uri}`;
+      if (request.method !== 'GET') text += ` method=${request.method}`;
+      if (r === 0 && burst.think !== undefined) text += ` think=${formatThink(burst.think)}`;
+      text += '\n';
+    }
+  }
+  return text;
+}
+
+/** What the header comment records. */
+export interface HeaderFacts {
+  readonly sources: ReadonlyArray<{ readonly path: string; readonly lines: number }>;
+  readonly format: string;
+  /** The effective options, as command-line words. */
+  readonly options: readonly string[];
+  readonly sessions: number;
+  readonly bursts: number;
+  readonly requests: number;
+  readonly linesRead: number;
+  readonly linesUsed: number;
+  readonly linesSkipped: number;
+  readonly notes: readonly string[];
+  /** The command that replays the file at the real traffic's busiest-minute session rate. */
+  readonly replayCommand: string;
+}
+
+/** The header comment block (ends with a blank line). */
+export function formatHeader(facts: HeaderFacts): string {
+  const lines = [
+    '# wsesslog session file written by loadgen convert (httperf --wsesslog grammar)',
+    ...facts.sources.map((s) => `# source: ${commentSafe(s.path)} (${s.lines} lines)`),
+    `# format: ${commentSafe(facts.format)}`,
+    ...(facts.options.length > 0 ? [`# options: ${commentSafe(facts.options.join(' '))}`] : []),
+    `# counts: ${facts.sessions} sessions, ${facts.bursts} bursts, ${facts.requests} requests from ` +
+      `${facts.linesRead} lines (${facts.linesUsed} used, ${facts.linesSkipped} skipped or filtered)`,
+    '# order: sessions are written as they end in log time (checked once per log minute),',
+    '#   each batch sorted by first request time, then client key',
+    `# replay at the real peak (1x): ${commentSafe(facts.replayCommand)}`,
+    ...facts.notes.map((note) => `# note: ${commentSafe(note)}`),
+  ];
+  return `${lines.join('\n')}\n\n`;
+}
