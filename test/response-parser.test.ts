@@ -17,7 +17,6 @@ function collector(heads: boolean[] = []) {
   let starts = 0;
   const sink: ReplySink = {
     onReplyStart: () => heads[starts++] ?? false,
-    onReplyHeaders: () => {},
     onReplyComplete: (status, header, content, footer, keepAlive, cookie) => replies.push({ status, header, content, footer, keepAlive, cookie }),
     onProtocolError: (reason) => errors.push(reason),
   };
@@ -124,8 +123,7 @@ describe('ResponseParser', () => {
     let parser: ResponseParser;
     const sink: ReplySink = {
       onReplyStart: () => false,
-      onReplyHeaders: () => {},
-      onReplyComplete: (status) => {
+        onReplyComplete: (status) => {
         replies.push(status);
         parser.reset();
       },

@@ -171,8 +171,6 @@ export class Connection implements ReplySink, Watched {
     return call.request.isHead;
   }
 
-  onReplyHeaders(_status: number): void {}
-
   onReplyComplete(status: number, headerBytes: number, contentBytes: number, footerBytes: number, keepAlive: boolean, cookie: string | undefined): void {
     const call = this.queue.shift()!;
     this.written--;
@@ -187,7 +185,7 @@ export class Connection implements ReplySink, Watched {
       this.close();
       if (rest.length > 0) {
         this.ctx.recorder.counters.quietReconnects++;
-        this.session.resend(rest, this.slot, null);
+        this.session.resend(rest, this.slot);
       }
     } else if (this.queue.length === 0) {
       this.bytesSinceIdle = 0;
@@ -272,7 +270,7 @@ export class Connection implements ReplySink, Watched {
     if (kind === null) {
       if (calls.length > 0) {
         this.ctx.recorder.counters.quietReconnects++;
-        this.session.resend(calls, this.slot, null);
+        this.session.resend(calls, this.slot);
       }
       return;
     }

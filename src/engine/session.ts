@@ -76,7 +76,7 @@ export class Session {
     const { failureStatus, retryOnFailure, maxRetries } = this.ctx.options;
     if (failureStatus !== 0 && status === failureStatus) {
       if (retryOnFailure && call.resends < maxRetries) {
-        this.resend([call], this.lowestFreeSlot(), null);
+        this.resend([call], this.lowestFreeSlot());
       } else {
         this.finish(false);
       }
@@ -101,7 +101,7 @@ export class Session {
    * Send calls again on a new connection in `slot` (after a server close or a failed
    * connection that had delivered replies). Bounded: a call re-sent too often fails the session.
    */
-  resend(calls: Call[], slot: number, _reason: null): void {
+  resend(calls: Call[], slot: number): void {
     if (this.done) return;
     const { recorder } = this.ctx;
     for (const call of calls) {
@@ -118,7 +118,7 @@ export class Session {
   connectionFailed(conn: Connection, calls: Call[], why: 'timeout' | 'after-replies' | 'no-reply'): void {
     if (this.done) return;
     if (why === 'after-replies' || (why === 'no-reply' && this.ctx.options.retryOnFailure && calls.every((c) => c.resends < this.ctx.options.maxRetries))) {
-      this.resend(calls, conn.slot, null);
+      this.resend(calls, conn.slot);
       return;
     }
     this.finish(false);

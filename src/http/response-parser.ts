@@ -14,8 +14,6 @@
 export interface ReplySink {
   /** First byte of a new reply arrived; return true when the request was HEAD (no body). */
   onReplyStart(): boolean;
-  /** Status line and headers parsed. */
-  onReplyHeaders(status: number): void;
   /** Reply complete. `keepAlive` false means the server will close the connection. */
   onReplyComplete(status: number, headerBytes: number, contentBytes: number, footerBytes: number, keepAlive: boolean, cookie: string | undefined): void;
   /** The byte stream is not HTTP: the connection must be dropped. */
@@ -248,7 +246,6 @@ export class ResponseParser {
     }
     this.status = status;
     this.keepAlive = keepAlive;
-    this.sink.onReplyHeaders(status);
     if (this.isHead || status === 204 || status === 304 || status < 200) {
       this.complete();
     } else if (chunked) {
