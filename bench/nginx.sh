@@ -27,7 +27,7 @@ http {
   default_type application/octet-stream;
   access_log off;
   sendfile on;
-  tcp_nopush off;
+  tcp_nopush ${NGINX_TCP_NOPUSH:-off};
   tcp_nodelay on;
   keepalive_timeout 65s;
   keepalive_requests 1000000;
