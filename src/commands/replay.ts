@@ -22,7 +22,15 @@ import { commandParser, wantsHelp } from './yargs-common.js';
 const USAGE = `loadgen --server HOST [--port P] --wsesslog=N,X,FILE [--rate R | --period=eT] [options]
 
 Replays N sessions from FILE (httperf --wsesslog format) against HOST, starting them at
---rate sessions/s, and prints httperf's report followed by latency percentiles.`;
+--rate sessions/s, and prints httperf's report followed by latency percentiles.
+
+Other commands (each has --help):
+  loadgen demo      replay sessions/bookofxen.txt against the built-in target
+  loadgen serve     a demo target with a modelled capacity
+  loadgen convert   access logs to session files
+  loadgen sweep     rising rates until the server stops keeping up: the capacity knee
+  loadgen gate      CI gates on saved results
+  loadgen report    print (and merge) saved results`;
 
 /** Run the replay command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
