@@ -5,12 +5,13 @@
 # and writes lines/s, MB/s and peak RSS to bench/convert-results.md. Peak RSS comes from
 # /usr/bin/time -v when present, else from the profile's maxRssBytes (process.resourceUsage()).
 #
-#   bash bench/convert.sh [LOGDIR]        (env RUNS=N repeats each size, best time kept; default 1)
+#   bash bench/convert.sh [LOGDIR]        (env RUNS=N repeats each size, default 1; RESULTS=FILE writes
+#                                          the table elsewhere than bench/convert-results.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOGDIR=${1:-${LOGDIR:-../shared/data/logs}}
 RUNS=${RUNS:-1}
-RESULTS=bench/convert-results.md
+RESULTS=${RESULTS:-bench/convert-results.md}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/loadgen-convert-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 

@@ -16,11 +16,11 @@ import yargs from 'yargs';
 import { UsageError } from '../errors.js';
 import type { HttpMethod } from '../session/model.js';
 import { SESSION_METHODS } from '../session/parse.js';
-import { Converter, noUsableLine } from './convert.js';
+import { Converter, boundParser, noUsableLine, type PiecesSink } from './convert.js';
 import { DETECT_SAMPLE_LINES, detectFormat, resolveFormat } from './formats/index.js';
 import { DEFAULT_ASSET_EXTENSIONS, DEFAULT_CONVERT_OPTIONS, type ClientKey, type ConvertOptions } from './options.js';
 import { formatProfile } from './profile.js';
-import { checkInputs, orderByFirstTime, peekLines, readLines } from './read.js';
+import { checkInputs, orderByFirstTime, peekLines, readBlocks } from './read.js';
 import type { LineParser } from './record.js';
 
 /** What `parseConvertArgs` returns. */
@@ -237,27 +237,29 @@ function optionWords(o: ConvertOptions): string[] {
   return words;
 }
 
-/** Buffered synchronous writer of the session body to a temporary file. */
-class BodyFile {
+/**
+ * Buffered synchronous writer of the session body to a temporary file: the converter pushes
+ * pieces of text (a PiecesSink), joined and written once there are many.
+ */
+class BodyFile implements PiecesSink {
   private readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
+  pieces: string[] = [];
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
   }
 
-  write(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= 256 * 1024) this.flush();
+  appended(): void {
+    // Small enough for the array and the joined text to live and die in the young generation.
+    if (this.pieces.length >= 8 * 1024) this.flush();
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    writeSync(this.fd, this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
+    if (this.pieces.length === 0) return;
+    // Session text is ASCII by construction (URIs are percent-encoded, comments made printable):
+    // latin1 writes it byte for byte, without a UTF-8 encoding pass.
+    writeSync(this.fd, this.pieces.join(''), null, 'latin1');
+    this.pieces = [];
   }
 
   close(): void {
@@ -276,7 +278,7 @@ async function parserForOrdering(settings: ConvertSettings): Promise<LineParser 
   if (parser === undefined) {
     throw new UsageError(`convert: cannot detect the log format of ${settings.inputs[0]} (not common, combined, nginx or JSON lines): give --format`);
   }
-  return { name: `${parser.name} (detected)`, parse: parser.parse.bind(parser) };
+  return boundParser(`${parser.name} (detected)`, parser);
 }
 
 /** Run a conversion with validated settings; resolves to the exit code. */
@@ -287,12 +289,12 @@ export async function runConvert(settings: ConvertSettings): Promise<number> {
   const workDir = mkdtempSync(join(tmpdir(), 'loadgen-convert-'));
   try {
     const body = new BodyFile(join(workDir, 'sessions.body'));
-    const converter = new Converter(settings.options, (text) => body.write(text), parser);
+    const converter = new Converter(settings.options, body, parser);
     let summary;
     try {
       for (const path of inputs) {
         const file = converter.beginSource(path === '-' ? 'stdin' : path);
-        await readLines(path, (text, line) => converter.pushLine(text, file, line));
+        await readBlocks(path, (text, ascii) => converter.pushBlock(text, file, ascii));
       }
       summary = converter.finish(settings.output, settings.optionWords);
     } finally {

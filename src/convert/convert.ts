@@ -7,16 +7,23 @@
  *
  * `convertText` runs it over an in-memory log (tests, small inputs); the command (command.ts)
  * feeds it from files with bounded memory.
+ *
+ * The hot path (`pushBlock`) takes blocks of many lines as latin1 strings (one character per
+ * byte) and parses each line in place: no string per line, and records come from a pool (the
+ * reorder window hands them back once the sessionizer has copied what it keeps). A line with
+ * a non-ASCII byte is decoded as UTF-8 on its own first, so it reads exactly as before.
  */
+import { isAscii } from 'node:buffer';
 import { InputError, UsageError } from '../errors.js';
 import { filterRecord } from './filter.js';
 import { DETECT_SAMPLE_LINES, detectFormat, resolveFormat } from './formats/index.js';
 import { convertOptions, type ConvertOptions } from './options.js';
 import { ProfileCollector, clientFraction, formatProfile, type ProfileJson } from './profile.js';
-import { ParseFailure, type LineParser, type LogRecord } from './record.js';
+import { ParseFailure, emptyRecord, type LineParser, type LogRecord } from './record.js';
+import { ownCopy } from './intern.js';
 import { ReorderWindow } from './reorder.js';
-import { Sessionizer, type ConvertedSession } from './sessionize.js';
-import { formatHeader, formatSession } from './write.js';
+import { Sessionizer, type CompactSession, type ConvertedSession } from './sessionize.js';
+import { appendSession, formatHeader, formatSession } from './write.js';
 
 /** A line waiting for format detection. */
 interface PendingLine {
@@ -26,7 +33,16 @@ interface PendingLine {
 }
 
 /** Where session text goes (called once per session, in output order). */
-export type SessionSink = (text: string, session: ConvertedSession) => void;
+export type SessionSink = ((text: string, session: ConvertedSession) => void) | PiecesSink;
+
+/**
+ * A sink that takes the session text as pieces (write.ts `appendSession`) pushed onto `pieces`,
+ * then `appended()` is called (e.g. to write them out once there are many): no string per session.
+ */
+export interface PiecesSink {
+  readonly pieces: string[];
+  appended(): void;
+}
 
 /** Result of a finished conversion. */
 export interface ConvertSummary {
@@ -34,6 +50,17 @@ export interface ConvertSummary {
   /** Header comment to put before the session text. */
   readonly header: string;
   readonly sessions: number;
+}
+
+/** Records kept for reuse at most (more are in flight only with a wide, busy reorder window). */
+const MAX_POOLED_RECORDS = 65_536;
+
+/** A byte that is not ASCII, in a latin1 block. */
+const NON_ASCII = /[\x80-\xff]/g;
+
+/** `parser` with its methods bound (detection returns a candidate that is called detached). */
+export function boundParser(name: string, parser: LineParser): LineParser {
+  return { name, parse: parser.parse.bind(parser), parseRange: parser.parseRange.bind(parser) };
 }
 
 /** Methods httperf 0.9.0 does not know (loadgen replays them). */
@@ -50,7 +77,14 @@ export class Converter {
   private readonly sessionizer: Sessionizer;
   private seq = 0;
   private written = 0;
-  private readonly release = (record: LogRecord): void => this.sessionizer.add(record);
+  /** Records to parse into: the next one, and those the reorder window gave back. */
+  private spare: LogRecord = emptyRecord();
+  private readonly pool: LogRecord[] = [];
+  private readonly release = (record: LogRecord): void => {
+    this.sessionizer.add(record);
+    // Bounded: parsers that make their own records (JSON lines) would otherwise grow it forever.
+    if (this.pool.length < MAX_POOLED_RECORDS) this.pool.push(record);
+  };
 
   /**
    * `options` as validated by the command; `parser`, when given, replaces `--format` (the command
@@ -72,7 +106,7 @@ export class Converter {
     else if (choice.kind === 'fixed') this.parser = choice.parser;
     this.reorder = new ReorderWindow(options.reorderWindow);
     this.sessionizer = new Sessionizer(options, {
-      sessionStarted: (time, client) => this.profile.sessionStarted(time, client),
+      sessionStarted: (time, client, newClient) => this.profile.sessionStarted(time, client, newClient),
       sessionsClosed: (sessions) => this.emit(sessions),
     });
   }
@@ -91,13 +125,50 @@ export class Converter {
   /** Feed one line (without its terminator) of input `file` (1-based `line`). */
   pushLine(text: string, file: number, line: number): void {
     this.sources[file]!.lines++;
+    this.lineAt(text, 0, text.length, file, line);
+  }
+
+  /**
+   * Feed a block of whole lines of input `file` as a latin1 string (one character per byte, as
+   * read.ts `readBlocks` delivers them): every line ends with LF (a CR before it is dropped),
+   * except possibly the last line of the input. Lines are numbered on from the previous block.
+   * `ascii` (the reader checked the bytes) says no line needs UTF-8 decoding.
+   */
+  pushBlock(text: string, file: number, ascii = false): void {
+    const source = this.sources[file]!;
+    const n = text.length;
+    NON_ASCII.lastIndex = 0;
+    let wide = ascii || !NON_ASCII.test(text) ? n : NON_ASCII.lastIndex - 1;
+    let start = 0;
+    while (start < n) {
+      const nl = text.indexOf('\n', start);
+      const next = nl < 0 ? n : nl + 1;
+      let stop = nl < 0 ? n : nl;
+      if (stop > start && text.charCodeAt(stop - 1) === 0x0d) stop--;
+      const line = ++source.lines;
+      if (wide < next) {
+        // This line has non-ASCII bytes: decode it as UTF-8, as a line read on its own would be.
+        const decoded = Buffer.from(text.slice(start, stop), 'latin1').toString('utf8');
+        this.lineAt(decoded, 0, decoded.length, file, line);
+        NON_ASCII.lastIndex = next;
+        wide = NON_ASCII.test(text) ? NON_ASCII.lastIndex - 1 : n;
+      } else {
+        this.lineAt(text, start, stop, file, line);
+      }
+      start = next;
+    }
+  }
+
+  private lineAt(text: string, start: number, stop: number, file: number, line: number): void {
     if (this.parser === undefined) {
-      this.pending.push({ text, file, line });
-      if (text.trim().length > 0) this.pendingNonBlank++;
+      // Kept until detection: a copy, not a slice that would keep the block alive.
+      const own = start === 0 && stop === text.length ? text : ownCopy(text.slice(start, stop));
+      this.pending.push({ text: own, file, line });
+      if (own.trim().length > 0) this.pendingNonBlank++;
       if (this.pendingNonBlank >= DETECT_SAMPLE_LINES) this.detect();
       return;
     }
-    this.processLine(text, file, line);
+    this.processLine(text, start, stop, file, line);
   }
 
   private detect(): void {
@@ -110,28 +181,29 @@ export class Converter {
         `convert: cannot detect the log format of ${where} (not common, combined, nginx or JSON lines): give --format`,
       );
     }
-    this.parser = { name: `${parser.name} (detected)`, parse: parser.parse.bind(parser) };
+    this.parser = boundParser(`${parser.name} (detected)`, parser);
     const lines = this.pending.splice(0);
-    for (const p of lines) this.processLine(p.text, p.file, p.line);
+    for (const p of lines) this.processLine(p.text, 0, p.text.length, p.file, p.line);
   }
 
-  private processLine(text: string, file: number, line: number): void {
+  /** The line `text[start, stop)`. */
+  private processLine(text: string, start: number, stop: number, file: number, line: number): void {
     const profile = this.profile;
     profile.linesRead++;
-    if (text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim().length === 0)) {
+    if (stop === start || (text.charCodeAt(start) <= 0x20 && text.slice(start, stop).trim().length === 0)) {
       profile.blankLines++;
       return;
     }
-    const result = this.parser!.parse(text, file, line, this.seq++);
+    const result = this.parser!.parseRange(text, start, stop, file, line, this.seq++, this.spare);
     if (result instanceof ParseFailure) {
       if (this.options.strict) throw new InputError(this.sources[file]!.path, line, result.column, result.detail);
-      profile.skip('unparseable', result.reason, `${this.sources[file]!.path}:${line}`);
+      profile.skipAt('unparseable', result.reason, this.sources[file]!.path, line);
       return;
     }
     profile.parsed++;
     const reason = filterRecord(result, this.options);
     if (reason !== undefined) {
-      profile.skip('filtered', reason, `${this.sources[file]!.path}:${line}`);
+      profile.skipAt('filtered', reason, this.sources[file]!.path, line);
       return;
     }
     const late = this.reorder.lateness(result);
@@ -145,15 +217,18 @@ export class Converter {
         );
       }
       profile.late++;
-      profile.skip('filtered', 'too late for --reorder-window', `${this.sources[file]!.path}:${line}`);
+      profile.skipAt('filtered', 'too late for --reorder-window', this.sources[file]!.path, line);
       return;
     }
     profile.used(result.time);
+    // The record now waits in the window (its strings are slices of the block: the block lives
+    // as long, a window's worth of input); parse the next line into another record.
+    if (result === this.spare) this.spare = this.pool.pop() ?? emptyRecord();
     this.reorder.push(result, this.release);
   }
 
   /** Session filters, then the sink. */
-  private emit(sessions: ConvertedSession[]): void {
+  private emit(sessions: CompactSession[]): void {
     const o = this.options;
     const profile = this.profile;
     for (const session of sessions) {
@@ -171,7 +246,13 @@ export class Converter {
       }
       this.written++;
       profile.sessionWritten(session, o.minThink, o.maxThink);
-      this.sink(`${this.written > 1 ? '\n' : ''}${formatSession(session, this.written)}`, session);
+      const sink = this.sink;
+      if (typeof sink === 'function') sink(`${this.written > 1 ? '\n' : ''}${formatSession(session, this.written)}`, session);
+      else {
+        if (this.written > 1) sink.pieces.push('\n');
+        appendSession(session, this.written, sink.pieces);
+        sink.appended();
+      }
     }
   }
 
@@ -183,7 +264,7 @@ export class Converter {
   finish(output: string, optionWords: readonly string[]): ConvertSummary {
     if (this.parser === undefined) {
       if (this.pending.some((p) => p.text.trim().length > 0)) this.detect();
-      else this.pending.splice(0).forEach((p) => this.processLine(p.text, p.file, p.line));
+      else this.pending.splice(0).forEach((p) => this.processLine(p.text, 0, p.text.length, p.file, p.line));
     }
     this.reorder.drain(this.release);
     this.sessionizer.finishAll();
@@ -241,9 +322,11 @@ export function convertText(log: string, partial: Partial<ConvertOptions> = {}, 
     sessions.push(session);
   });
   const file = converter.beginSource(path);
-  const lines = log.split(/\r?\n/);
-  if (lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((line, i) => converter.pushLine(line, file, i + 1));
+  // The same path as files take: the bytes as one latin1 block.
+  if (log.length > 0) {
+    const bytes = Buffer.from(log, 'utf8');
+    converter.pushBlock(bytes.toString('latin1'), file, isAscii(bytes));
+  }
   const summary = converter.finish(output, []);
   if (summary.sessions === 0) throw noUsableLine(summary.profile);
   return { text: summary.header + parts.join(''), sessions, profile: summary.profile, profileText: formatProfile(summary.profile) };

@@ -49,7 +49,7 @@ export function filterRecord(record: LogRecord, options: ConvertOptions): Filter
     record.referer = stripQuery(record.referer);
   }
   if (options.include.length > 0 && !options.include.some((re) => re.test(record.uri))) return 'URI not matching --include';
-  if (options.exclude.some((re) => re.test(record.uri))) return 'URI matching --exclude';
+  if (options.exclude.length > 0 && options.exclude.some((re) => re.test(record.uri))) return 'URI matching --exclude';
   if (options.excludeBots && BOT_USER_AGENT.test(record.userAgent)) return 'bot user agent (--exclude-bots)';
   if (record.uri.length > options.maxUriLength) return 'URI longer than --max-uri-length';
   return undefined;

@@ -5,7 +5,7 @@
  * counter (sessions open in time order) and a fixed-size distinct-client estimator.
  */
 import { newHistogram, recordMs, type Histogram } from '../results/histogram.js';
-import type { ConvertedSession } from './sessionize.js';
+import { CompactSession, type ConvertedSession } from './sessionize.js';
 
 /** How many line locations are kept per skip reason. */
 const EXAMPLES_PER_REASON = 5;
@@ -126,6 +126,26 @@ export function clientFraction(key: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
+/** How often each whole number occurred: an array for the small ones (nearly all), a map beyond. */
+class Tally {
+  private readonly small = new Float64Array(256);
+  private readonly large = new Map<number, number>();
+
+  add(value: number): void {
+    if (value < 256) this.small[value]!++;
+    else this.large.set(value, (this.large.get(value) ?? 0) + 1);
+  }
+
+  toMap(): Map<number, number> {
+    const counts = new Map<number, number>();
+    this.small.forEach((count, value) => {
+      if (count > 0) counts.set(value, count);
+    });
+    for (const [value, count] of this.large) counts.set(value, count);
+    return counts;
+  }
+}
+
 function spread(counts: Map<number, number>): Spread {
   const keys = [...counts.keys()].sort((a, b) => a - b);
   let total = 0;
@@ -173,8 +193,8 @@ export class ProfileCollector {
   /** Requests written per method (GET counted apart: it is almost every request). */
   readonly methods = new Map<string, number>();
   gets = 0;
-  private readonly requestsPerBurst = new Map<number, number>();
-  private readonly burstsPerSession = new Map<number, number>();
+  private readonly requestsPerBurst = new Tally();
+  private readonly burstsPerSession = new Tally();
   private readonly think: Histogram = newHistogram();
   private thinkMax = 0;
   clampedLow = 0;
@@ -188,14 +208,26 @@ export class ProfileCollector {
 
   /** Count a skipped line under `reason` (kind: unparseable, or filtered by an option). */
   skip(kind: 'unparseable' | 'filtered', reason: string, where: string): void {
+    const entry = this.entry(kind, reason);
+    entry.count++;
+    if (entry.examples.length < EXAMPLES_PER_REASON) entry.examples.push(where);
+  }
+
+  /** `skip` with the place as file and line: the `FILE:LINE` text is made only for the first few. */
+  skipAt(kind: 'unparseable' | 'filtered', reason: string, path: string, line: number): void {
+    const entry = this.entry(kind, reason);
+    entry.count++;
+    if (entry.examples.length < EXAMPLES_PER_REASON) entry.examples.push(`${path}:${line}`);
+  }
+
+  private entry(kind: 'unparseable' | 'filtered', reason: string): SkipCount {
     const map = kind === 'unparseable' ? this.unparseable : this.filtered;
     let entry = map.get(reason);
     if (entry === undefined) {
       entry = { count: 0, examples: [] };
       map.set(reason, entry);
     }
-    entry.count++;
-    if (entry.examples.length < EXAMPLES_PER_REASON) entry.examples.push(where);
+    return entry;
   }
 
   /** A record that passed the filters, at time `time`. */
@@ -205,9 +237,10 @@ export class ProfileCollector {
   }
 
   /** A session of `client` opened at `time` (times come in nondecreasing order). */
-  sessionStarted(time: number, client: string): void {
+  sessionStarted(time: number, client: string, newClient = true): void {
     this.sessionsFound++;
-    this.clients.add(client);
+    // An address with a session still open was counted when that one started.
+    if (newClient) this.clients.add(client);
     const minute = Math.floor(time / 60);
     if (minute !== this.minute) {
       this.minute = minute;
@@ -222,24 +255,53 @@ export class ProfileCollector {
 
   /** A session written to the file. */
   sessionWritten(session: ConvertedSession, minThink: number, maxThink: number): void {
+    if (session instanceof CompactSession) {
+      this.compactWritten(session, minThink, maxThink);
+      return;
+    }
     this.sessionsWritten++;
     this.bursts += session.bursts.length;
     this.requests += session.requestCount;
-    this.burstsPerSession.set(session.bursts.length, (this.burstsPerSession.get(session.bursts.length) ?? 0) + 1);
+    this.burstsPerSession.add(session.bursts.length);
     for (const burst of session.bursts) {
       const n = burst.requests.length;
-      this.requestsPerBurst.set(n, (this.requestsPerBurst.get(n) ?? 0) + 1);
+      this.requestsPerBurst.add(n);
       for (const request of burst.requests) {
         if (request.method === 'GET') this.gets++;
         else this.methods.set(request.method, (this.methods.get(request.method) ?? 0) + 1);
       }
-      if (burst.think !== undefined) {
-        recordMs(this.think, burst.think * 1000);
-        if (burst.think > this.thinkMax) this.thinkMax = burst.think;
-        if (burst.think === minThink && minThink > 0) this.clampedLow++;
-        if (burst.think === maxThink) this.clampedHigh++;
+      if (burst.think !== undefined) this.thinkWritten(burst.think, minThink, maxThink);
+    }
+  }
+
+  /** `sessionWritten` read straight from the sessionizer's arrays. */
+  private compactWritten(session: CompactSession, minThink: number, maxThink: number): void {
+    const starts = session.burstStarts;
+    const bursts = starts.length;
+    this.sessionsWritten++;
+    this.bursts += bursts;
+    this.requests += session.requestCount;
+    this.burstsPerSession.add(bursts);
+    for (let b = 0; b < bursts; b++) {
+      const n = (b + 1 < bursts ? starts[b + 1]! : session.requestCount) - starts[b]!;
+      this.requestsPerBurst.add(n);
+    }
+    const methods = session.methods;
+    if (methods === undefined) this.gets += session.requestCount;
+    else {
+      for (const method of methods) {
+        if (method === 'GET') this.gets++;
+        else this.methods.set(method, (this.methods.get(method) ?? 0) + 1);
       }
     }
+    for (const think of session.thinks) this.thinkWritten(think, minThink, maxThink);
+  }
+
+  private thinkWritten(think: number, minThink: number, maxThink: number): void {
+    recordMs(this.think, think * 1000);
+    if (think > this.thinkMax) this.thinkMax = think;
+    if (think === minThink && minThink > 0) this.clampedLow++;
+    if (think === maxThink) this.clampedHigh++;
   }
 
   /** Sum of unparseable / filtered lines. */
@@ -284,8 +346,8 @@ export class ProfileCollector {
       bursts: this.bursts,
       requests: this.requests,
       methods: Object.fromEntries([...this.methods, ...(this.gets > 0 ? [['GET', this.gets] as [string, number]] : [])].sort()),
-      requestsPerBurst: spread(this.requestsPerBurst),
-      burstsPerSession: spread(this.burstsPerSession),
+      requestsPerBurst: spread(this.requestsPerBurst.toMap()),
+      burstsPerSession: spread(this.burstsPerSession.toMap()),
       thinkTime: {
         count: thinkCount,
         median: sec(50),

@@ -45,4 +45,15 @@ export interface LineParser {
   readonly name: string;
   /** Parse one line (without its line terminator). `file`/`line`/`seq` are copied into the record. */
   parse(text: string, file: number, line: number, seq: number): LogRecord | ParseFailure;
+  /**
+   * The hot path: parse the line `text[start, stop)` (a line inside a block of many lines, so no
+   * string is made per line) and fill `into` (a pooled record) when given, else a new record.
+   * Returns the record filled (`into` or a new one) or a ParseFailure.
+   */
+  parseRange(text: string, start: number, stop: number, file: number, line: number, seq: number, into?: LogRecord): LogRecord | ParseFailure;
+}
+
+/** An empty record, for pools of records that parsers fill (`LineParser.parseRange`). */
+export function emptyRecord(): LogRecord {
+  return { time: 0, client: '', userAgent: '', method: '', uri: '', status: 0, referer: '', file: 0, line: 0, seq: 0 };
 }

@@ -4,6 +4,9 @@
  * by (time, position in the input) until the newest time read is more than `window` seconds
  * past theirs; then they come out in exact time order. Memory is bounded by the number of lines
  * in one window, not by the file size. A record older than what already came out is "late".
+ *
+ * Most records come in order: those go to a queue (a sorted run, O(1) each) and only records
+ * older than the run's last go to the heap; records come out of whichever holds the earliest.
  */
 import type { LogRecord } from './record.js';
 
@@ -11,9 +14,12 @@ function before(a: LogRecord, b: LogRecord): boolean {
   return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
 
-/** Min-heap of records with a release watermark. */
+/** Run queue and min-heap of records, with a release watermark. */
 export class ReorderWindow {
   private readonly heap: LogRecord[] = [];
+  /** Records in (time, position) order from `runHead` on. */
+  private run: LogRecord[] = [];
+  private runHead = 0;
   private newest = Number.NEGATIVE_INFINITY;
   /** Time of the last record released: anything earlier can no longer be placed in order. */
   private released = Number.NEGATIVE_INFINITY;
@@ -22,7 +28,7 @@ export class ReorderWindow {
 
   /** Records waiting. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.length + this.run.length - this.runHead;
   }
 
   /**
@@ -38,20 +44,57 @@ export class ReorderWindow {
     const heap = this.heap;
     if (record.time > this.newest) this.newest = record.time;
     // Fast path for sorted input with nothing waiting: the record is already past the window.
-    if (heap.length === 0 && record.time <= this.newest - this.window) {
+    if (this.size === 0 && record.time <= this.newest - this.window) {
       this.released = record.time;
       release(record);
       return;
     }
-    heap.push(record);
-    this.siftUp(heap.length - 1);
+    const run = this.run;
+    if (run.length === this.runHead || !before(record, run[run.length - 1]!)) run.push(record);
+    else {
+      heap.push(record);
+      this.siftUp(heap.length - 1);
+    }
     const limit = this.newest - this.window;
-    while (heap.length > 0 && heap[0]!.time <= limit) release(this.pop());
+    for (;;) {
+      const next = this.earliest();
+      if (next === undefined || next.time > limit) break;
+      release(this.take());
+    }
   }
 
   /** Release everything still waiting, in order (end of input). */
   drain(release: (record: LogRecord) => void): void {
-    while (this.heap.length > 0) release(this.pop());
+    while (this.size > 0) release(this.take());
+  }
+
+  /** The earliest record waiting (run head or heap top), or undefined. */
+  private earliest(): LogRecord | undefined {
+    const fromRun = this.runHead < this.run.length ? this.run[this.runHead] : undefined;
+    const fromHeap = this.heap[0];
+    if (fromRun === undefined) return fromHeap;
+    if (fromHeap === undefined) return fromRun;
+    return before(fromHeap, fromRun) ? fromHeap : fromRun;
+  }
+
+  /** Remove and return the earliest record (there is one). */
+  private take(): LogRecord {
+    const run = this.run;
+    const fromRun = this.runHead < run.length ? run[this.runHead] : undefined;
+    const fromHeap = this.heap[0];
+    if (fromRun !== undefined && (fromHeap === undefined || !before(fromHeap, fromRun))) {
+      this.runHead++;
+      if (this.runHead === run.length) {
+        run.length = 0;
+        this.runHead = 0;
+      } else if (this.runHead >= 4096 && this.runHead * 2 >= run.length) {
+        this.run = run.slice(this.runHead);
+        this.runHead = 0;
+      }
+      this.released = fromRun.time;
+      return fromRun;
+    }
+    return this.pop();
   }
 
   private pop(): LogRecord {

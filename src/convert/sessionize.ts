@@ -11,8 +11,16 @@
  * clients per log minute, cheaper than keeping them ordered on every request).
  * Sessions handed out together are sorted by (first request time, client key): the output
  * order depends only on the input, never on how it was read.
+ *
+ * Storage is compact, because open sessions live for many minutes of log (long enough for
+ * every object in them to be promoted and cost full garbage collections): a session keeps a
+ * few parallel arrays (URIs, times, burst starts, think times), not an object per request or
+ * burst, and the records themselves are reused by the converter. URIs and User-Agents are
+ * interned (intern.ts): the same strings come back all the time, and a kept string must not
+ * pin the block of input it was cut from.
  */
-import { isAsset, joinsBurst } from './bursts.js';
+import { isAsset } from './bursts.js';
+import { RecentStrings, StringInterner, ownCopy } from './intern.js';
 import type { ConvertOptions } from './options.js';
 import type { LogRecord } from './record.js';
 
@@ -47,22 +55,97 @@ export interface ConvertedSession {
 
 /** Receives what the sessionizer produces. */
 export interface SessionEvents {
-  /** A session of `client` opened at `time` (arrival-rate statistics; called in time order). */
-  sessionStarted(time: number, client: string): void;
+  /**
+   * A session of `client` opened at `time` (arrival-rate statistics; called in time order).
+   * `newClient` is false when the address already had an open session (so it was counted).
+   */
+  sessionStarted(time: number, client: string, newClient: boolean): void;
   /** Sessions closed together, already sorted by (start, key). */
-  sessionsClosed(sessions: ConvertedSession[]): void;
+  sessionsClosed(sessions: CompactSession[]): void;
 }
 
-interface ClientState {
-  /** User-Agent part of the key ('' with `--client-key ip`). */
-  readonly userAgent: string;
-  /** The next client with the same address and another User-Agent (a short chain). */
-  next: ClientState | undefined;
-  session: ConvertedSession;
-  burst: ConvertedBurst;
-  /** URIs of the open burst (Referer matching). */
-  burstUris: string[];
+/** Shared by every session that has a single burst (most): replaced, never changed, on a second. */
+const ONE_BURST: readonly number[] = Object.freeze([0]);
+const NO_GAPS: readonly number[] = Object.freeze([]);
+
+/**
+ * A client's session as the sessionizer builds it: parallel arrays instead of objects per
+ * request and burst. It is a `ConvertedSession`: `bursts` is built on demand (tests, the
+ * in-memory conversion); the writer and the profile read the arrays directly.
+ */
+export class CompactSession implements ConvertedSession {
+  end: number;
+  requestCount = 0;
+  /** URI of each request, in order. */
+  readonly uris: string[] = [];
+  /** Log time of each request. */
+  readonly times: number[] = [];
+  /** Method of each request; undefined while every request is a GET (almost always). */
+  methods: string[] | undefined;
+  /** Index in `uris` of each burst's first request. */
+  burstStarts: readonly number[] = ONE_BURST;
+  /** Gap and think time of each burst but the last (set when the next burst starts). */
+  gaps: readonly number[] = NO_GAPS;
+  thinks: readonly number[] = NO_GAPS;
+
+  // Sessionizer state while the session is open.
+  /** The next session open for the same address, with another User-Agent (a short chain). */
+  next: CompactSession | undefined;
   lastTime: number;
+  /** A page the open burst also answers to (the Referer of an embedded resource opening it), or ''. */
+  burstPage = '';
+  /** Set once the session is closed (no longer in the sessionizer's table). */
+  closed = false;
+
+  constructor(
+    readonly key: string,
+    readonly client: string,
+    /** User-Agent part of the key ('' with `--client-key ip`). */
+    readonly userAgent: string,
+    readonly start: number,
+  ) {
+    this.end = start;
+    this.lastTime = start;
+  }
+
+  /** Add a request to the open burst, or (`newBurst`) open a new burst with it. */
+  addRequest(uri: string, method: string, time: number, newBurst: boolean): void {
+    const index = this.uris.length;
+    if (newBurst && index > 0) {
+      if (this.burstStarts === ONE_BURST) this.burstStarts = [0, index];
+      else (this.burstStarts as number[]).push(index);
+    }
+    this.uris.push(uri);
+    this.times.push(time);
+    if (method !== 'GET' && this.methods === undefined) this.methods = new Array<string>(index).fill('GET');
+    if (this.methods !== undefined) this.methods.push(method);
+    this.requestCount++;
+    this.end = time;
+    this.lastTime = time;
+  }
+
+  /** Method of request `index`. */
+  methodAt(index: number): string {
+    return this.methods === undefined ? 'GET' : this.methods[index]!;
+  }
+
+  /** The bursts as objects (built on each call). */
+  get bursts(): ConvertedBurst[] {
+    const out: ConvertedBurst[] = [];
+    const starts = this.burstStarts;
+    for (let b = 0; b < starts.length; b++) {
+      const stop = b + 1 < starts.length ? starts[b + 1]! : this.uris.length;
+      const requests: ConvertedRequest[] = [];
+      for (let r = starts[b]!; r < stop; r++) requests.push({ uri: this.uris[r]!, method: this.methodAt(r), time: this.times[r]! });
+      const burst: ConvertedBurst = { requests };
+      if (b < this.thinks.length) {
+        burst.gap = this.gaps[b]!;
+        burst.think = this.thinks[b]!;
+      }
+      out.push(burst);
+    }
+    return out;
+  }
 }
 
 /** Compare sessions by first request time, then client key. */
@@ -73,17 +156,23 @@ export function compareSessions(a: ConvertedSession, b: ConvertedSession): numbe
 
 /** Builds sessions and bursts from time-ordered records. */
 export class Sessionizer {
-  /** Open clients by address; each heads a chain of its User-Agents. */
-  private readonly clients = new Map<string, ClientState>();
+  /** Open sessions by address; each heads a chain of its User-Agents. */
+  private readonly clients = new Map<string, CompactSession>();
   private open = 0;
   private nextSweep = Number.NEGATIVE_INFINITY;
   private readonly withUserAgent: boolean;
+  /** URIs, each with whether it is an embedded resource. */
+  readonly uris: RecentStrings;
+  private readonly userAgents = new StringInterner(10_000);
+  /** The session of the previous request: consecutive requests often come from one client. */
+  private last: CompactSession | undefined;
 
   constructor(
     private readonly options: ConvertOptions,
     private readonly events: SessionEvents,
   ) {
     this.withUserAgent = options.clientKey === 'ip+ua';
+    this.uris = new RecentStrings((uri) => isAsset(uri, options.assetExtensions));
   }
 
   /** Open sessions (for tests and memory checks). */
@@ -91,7 +180,10 @@ export class Sessionizer {
     return this.open;
   }
 
-  /** Add the next record (records must come in nondecreasing time). */
+  /**
+   * Add the next record (records must come in nondecreasing time). Nothing of `record` is kept
+   * but copies: its strings may be slices of a block of input.
+   */
   add(record: LogRecord): void {
     const now = record.time;
     if (now >= this.nextSweep) {
@@ -100,70 +192,70 @@ export class Sessionizer {
     }
     // Clients are found by address, then along a chain by User-Agent: no key string per line.
     const userAgent = this.withUserAgent ? record.userAgent : '';
-    const head = this.clients.get(record.client);
-    let state = head;
-    while (state !== undefined && state.userAgent !== userAgent) state = state.next;
+    let state = this.last;
+    let head: CompactSession | undefined;
+    if (state === undefined || state.closed || state.client !== record.client || state.userAgent !== userAgent) {
+      head = this.clients.get(record.client);
+      state = head;
+      while (state !== undefined && state.userAgent !== userAgent) state = state.next;
+    } else head = state;
     if (state !== undefined && now - state.lastTime > this.options.idleTimeout) {
-      this.unlink(record.client, state);
-      this.events.sessionsClosed([state.session]);
+      this.unlink(state.client, state);
+      this.events.sessionsClosed([state]);
       state = undefined;
     }
-    // The record itself is the request (it has uri, method and time): one object per line.
-    const request: ConvertedRequest = record;
+    const uri = this.uris.get(record.uri);
+    const asset = this.uris.flag;
     if (state === undefined) {
-      const burst: ConvertedBurst = { requests: [request] };
-      const key = userAgent === '' ? record.client : `${record.client} ${userAgent}`;
-      state = {
-        userAgent,
-        next: this.clients.get(record.client),
-        session: { key, client: record.client, start: now, end: now, bursts: [burst], requestCount: 1 },
-        burst,
-        burstUris: this.burstNames(record),
-        lastTime: now,
-      };
-      this.clients.set(record.client, state);
+      // The address and User-Agent are copied once per session.
+      const client = head !== undefined ? head.client : ownCopy(record.client);
+      const agent = userAgent === '' ? '' : this.userAgents.intern(userAgent);
+      const key = agent === '' ? client : `${client} ${agent}`;
+      state = new CompactSession(key, client, agent, now);
+      state.next = this.clients.get(client);
+      state.addRequest(uri, record.method, now, true);
+      state.burstPage = this.burstPage(record, uri, asset);
+      this.clients.set(client, state);
       this.open++;
-      this.events.sessionStarted(now, record.client);
+      this.last = state;
+      this.events.sessionStarted(now, client, head === undefined);
       return;
     }
-    const options = this.options;
-    if (joinsBurst(state.burstUris, state.lastTime, record, options.burstWindow, options.assetExtensions)) {
-      state.burst.requests.push(request);
-      state.burstUris.push(record.uri);
+    this.last = state;
+    if (this.joinsBurst(state, record, asset)) {
+      state.addRequest(uri, record.method, now, false);
     } else {
-      this.setThink(state.burst, now - state.lastTime);
-      const burst: ConvertedBurst = { requests: [request] };
-      state.session.bursts.push(burst);
-      state.burst = burst;
-      state.burstUris = this.burstNames(record);
+      this.setThink(state, now - state.lastTime);
+      state.addRequest(uri, record.method, now, true);
+      state.burstPage = this.burstPage(record, uri, asset);
     }
-    state.session.requestCount++;
-    state.session.end = now;
-    state.lastTime = now;
   }
 
   /** Close every open session (end of input). */
   finishAll(): void {
-    const closed: ConvertedSession[] = [];
+    const closed: CompactSession[] = [];
     for (const head of this.clients.values()) {
-      for (let state: ClientState | undefined = head; state !== undefined; state = state.next) closed.push(state.session);
+      for (let state: CompactSession | undefined = head; state !== undefined; state = state.next) closed.push(state);
     }
     this.clients.clear();
     this.open = 0;
+    this.last = undefined;
+    for (const state of closed) state.closed = true;
     if (closed.length > 0) this.events.sessionsClosed(closed.sort(compareSessions));
   }
 
   /** Close the sessions of clients idle for longer than the idle timeout at time `now`. */
   private closeIdle(now: number): void {
     const limit = now - this.options.idleTimeout;
-    const closed: ConvertedSession[] = [];
-    for (const [client, head] of this.clients) {
-      let state: ClientState | undefined = head;
+    const closed: CompactSession[] = [];
+    // values(), not entries: no [key, value] array per open client on every sweep.
+    for (const head of this.clients.values()) {
+      let state: CompactSession | undefined = head;
       while (state !== undefined) {
-        const next: ClientState | undefined = state.next;
+        const next: CompactSession | undefined = state.next;
         if (state.lastTime < limit) {
-          this.unlink(client, state);
-          closed.push(state.session);
+          this.unlink(state.client, state);
+          closed.push(state);
         }
         state = next;
       }
@@ -172,8 +264,9 @@ export class Sessionizer {
   }
 
   /** Remove `state` from its address's chain. */
-  private unlink(client: string, state: ClientState): void {
+  private unlink(client: string, state: CompactSession): void {
     this.open--;
+    state.closed = true;
     const head = this.clients.get(client);
     if (head === state) {
       if (state.next === undefined) this.clients.delete(client);
@@ -189,23 +282,51 @@ export class Sessionizer {
   }
 
   /**
-   * What a Referer may name to join a burst opened by `record`: its URI, and when it is an
-   * embedded resource with a Referer, that page too (the page itself is not in the log, e.g.
-   * it came from a cache, but its other resources name it).
+   * The rules of bursts.ts `joinsBurst`, on the compact session: the open burst's names are its
+   * URIs and its `burstPage`.
    */
-  private burstNames(record: LogRecord): string[] {
-    if (record.referer !== '' && record.referer !== record.uri && isAsset(record.uri, this.options.assetExtensions)) {
-      return [record.uri, record.referer];
+  private joinsBurst(state: CompactSession, record: LogRecord, asset: boolean): boolean {
+    const options = this.options;
+    const closeInTime = record.time - state.lastTime <= options.burstWindow;
+    const referer = record.referer;
+    if (referer !== '') {
+      if (!this.namesBurst(state, referer)) return false;
+      return closeInTime || asset;
     }
-    return [record.uri];
+    if (!asset) return false;
+    return closeInTime;
   }
 
-  private setThink(burst: ConvertedBurst, gap: number): void {
+  /** True when `referer` is the open burst's page or one of its requests. */
+  private namesBurst(state: CompactSession, referer: string): boolean {
+    if (state.burstPage === referer) return true;
+    const uris = state.uris;
+    for (let i = state.burstStarts[state.burstStarts.length - 1]!; i < uris.length; i++) if (uris[i] === referer) return true;
+    return false;
+  }
+
+  /**
+   * What else a Referer may name to join a burst opened by `record` besides its URI: when it is
+   * an embedded resource with a Referer, that page (the page itself is not in the log, e.g. it
+   * came from a cache, but its other resources name it). '' when nothing.
+   */
+  private burstPage(record: LogRecord, uri: string, asset: boolean): string {
+    if (asset && record.referer !== '' && record.referer !== uri) return this.uris.get(record.referer);
+    return '';
+  }
+
+  private setThink(state: CompactSession, gap: number): void {
     const o = this.options;
-    burst.gap = gap;
     let think = gap * o.thinkScale;
     if (think < o.minThink) think = o.minThink;
     if (think > o.maxThink) think = o.maxThink;
-    burst.think = Math.round(think * 1000) / 1000;
+    const rounded = Math.round(think * 1000) / 1000;
+    if (state.gaps === NO_GAPS) {
+      state.gaps = [gap];
+      state.thinks = [rounded];
+    } else {
+      (state.gaps as number[]).push(gap);
+      (state.thinks as number[]).push(rounded);
+    }
   }
 }

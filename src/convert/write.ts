@@ -4,7 +4,7 @@
  * recording the sources, the options and the counts (comments start with `#` in column 1, which
  * httperf and loadgen both skip, also between the lines of a session).
  */
-import type { ConvertedSession } from './sessionize.js';
+import { CompactSession, type ConvertedSession } from './sessionize.js';
 
 /** Printable ASCII only: comment lines must not carry control characters or line breaks. */
 function commentSafe(text: string): string {
@@ -30,6 +30,30 @@ function iso(seconds: number): string {
   return `${cachedDate}${two(Math.floor(rest / 3600))}:${two(Math.floor(rest / 60) % 60)}:${two(rest % 60)}Z`;
 }
 
+let cachedMinute = Number.NaN;
+let cachedMinuteText = '';
+/** `00Z` to `60Z`. */
+const SECONDS_Z = Array.from({ length: 61 }, (_, s) => `${two(s)}Z`);
+
+/** `iso(seconds)` as two pieces (the minute, cached, and the seconds): no string is made. */
+function pushIso(seconds: number, pieces: string[]): void {
+  const whole = Math.floor(seconds);
+  const minute = Math.floor(whole / 60);
+  if (minute !== cachedMinute) {
+    cachedMinute = minute;
+    cachedMinuteText = iso(minute * 60).slice(0, -3);
+  }
+  pieces.push(cachedMinuteText, SECONDS_Z[whole - minute * 60]!);
+}
+
+/** `# session N: CLIENT from TIME, B bursts, R requests` as pieces. */
+function pushCommentLine(session: ConvertedSession, bursts: number, number: number, pieces: string[]): void {
+  pieces.push('# session ', String(number), ': ', commentSafe(session.client), ' from ');
+  pushIso(session.start, pieces);
+  pieces.push(', ', String(bursts), bursts === 1 ? ' burst, ' : ' bursts, ', String(session.requestCount));
+  pieces.push(session.requestCount === 1 ? ' request\n' : ' requests\n');
+}
+
 /** A URI as a request-line token: a `#` in column 1 would make the line a comment. */
 function tokenUri(uri: string): string {
   return uri.charCodeAt(0) === 0x23 ? `%23${uri.slice(1)}` : uri;
@@ -48,10 +72,9 @@ function formatThink(seconds: number): string {
  * once per session of a million-line log; a test checks it against `formatSessionFile`.
  */
 export function formatSession(session: ConvertedSession, number: number): string {
+  if (session instanceof CompactSession) return formatCompactSession(session, number);
   const bursts = session.bursts;
-  let text =
-    `# session ${number}: ${commentSafe(session.client)} from ${iso(session.start)}, ` +
-    `${bursts.length} burst${bursts.length === 1 ? '' : 's'}, ${session.requestCount} request${session.requestCount === 1 ? '' : 's'}\n`;
+  let text = commentLine(session, bursts.length, number);
   for (let b = 0; b < bursts.length; b++) {
     const burst = bursts[b]!;
     const requests = burst.requests;
@@ -64,6 +87,49 @@ export function formatSession(session: ConvertedSession, number: number): string
     }
   }
   return text;
+}
+
+function commentLine(session: ConvertedSession, bursts: number, number: number): string {
+  return (
+    `# session ${number}: ${commentSafe(session.client)} from ${iso(session.start)}, ` +
+    `${bursts} burst${bursts === 1 ? '' : 's'}, ${session.requestCount} request${session.requestCount === 1 ? '' : 's'}\n`
+  );
+}
+
+/** `formatSession` read straight from the sessionizer's arrays (no burst or request objects). */
+function formatCompactSession(session: CompactSession, number: number): string {
+  const pieces: string[] = [];
+  appendSession(session, number, pieces);
+  return pieces.join('');
+}
+
+/**
+ * `formatSession`, as pieces pushed onto `pieces` (the writer joins many sessions at once: no
+ * string is made per request).
+ */
+export function appendSession(session: ConvertedSession, number: number, pieces: string[]): void {
+  if (!(session instanceof CompactSession)) {
+    pieces.push(formatSession(session, number));
+    return;
+  }
+  const starts = session.burstStarts;
+  const uris = session.uris;
+  const methods = session.methods;
+  const thinks = session.thinks;
+  pushCommentLine(session, starts.length, number, pieces);
+  for (let b = 0; b < starts.length; b++) {
+    const first = starts[b]!;
+    const stop = b + 1 < starts.length ? starts[b + 1]! : uris.length;
+    pieces.push(tokenUri(uris[first]!));
+    if (methods !== undefined && methods[first] !== 'GET') pieces.push(' method=', methods[first]!);
+    if (b < thinks.length) pieces.push(' think=', formatThink(thinks[b]!));
+    pieces.push('\n');
+    for (let r = first + 1; r < stop; r++) {
+      pieces.push('\t', uris[r]!);
+      if (methods !== undefined && methods[r] !== 'GET') pieces.push(' method=', methods[r]!);
+      pieces.push('\n');
+    }
+  }
 }
 
 /** What the header comment records. */

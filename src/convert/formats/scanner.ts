@@ -64,10 +64,10 @@ interface FieldStep {
 }
 
 
-/** Count the backslashes just before `at`: an odd number escapes the character at `at`. */
-function isEscaped(text: string, at: number): boolean {
+/** Count the backslashes just before `at` (not before `from`): an odd number escapes the character at `at`. */
+function isEscaped(text: string, from: number, at: number): boolean {
   let n = 0;
-  for (let p = at - 1; p >= 0 && text.charCodeAt(p) === 0x5c; p--) n++;
+  for (let p = at - 1; p >= from && text.charCodeAt(p) === 0x5c; p--) n++;
   return (n & 1) === 1;
 }
 
@@ -144,26 +144,33 @@ class ScannerHelpers {
   readonly parseEpoch = parseEpoch;
   readonly splitRequestAt = splitRequestAt;
 
+  /** Start of the line being parsed in its block: failures report columns relative to it. */
+  base = 0;
+
   constructor(private readonly allowTrailing: boolean) {}
 
   mismatch(literal: string, pos: number): ParseFailure {
-    return new ParseFailure('line does not match the format', pos + 1, `expected ${JSON.stringify(literal)} at column ${pos + 1}`);
+    const column = pos - this.base + 1;
+    return new ParseFailure('line does not match the format', column, `expected ${JSON.stringify(literal)} at column ${column}`);
   }
 
   noTerminator(directive: string, terminator: string, pos: number): ParseFailure {
+    const column = pos - this.base + 1;
     return new ParseFailure(
       'line does not match the format',
-      pos + 1,
-      `${directive} at column ${pos + 1} is not followed by ${JSON.stringify(terminator)}`,
+      column,
+      `${directive} at column ${column} is not followed by ${JSON.stringify(terminator)}`,
     );
   }
 
   unterminated(directive: string, pos: number): ParseFailure {
-    return new ParseFailure('unterminated quoted field', pos, `no closing quote for ${directive} opened at column ${pos}`);
+    const column = pos - this.base;
+    return new ParseFailure('unterminated quoted field', column, `no closing quote for ${directive} opened at column ${column}`);
   }
 
   trailing(pos: number): ParseFailure {
-    return new ParseFailure('line does not match the format', pos + 1, `unexpected text after the last field at column ${pos + 1}`);
+    const column = pos - this.base + 1;
+    return new ParseFailure('line does not match the format', column, `unexpected text after the last field at column ${column}`);
   }
 
   /** A 3-digit status at text[pos, end), or -1. */
@@ -177,15 +184,15 @@ class ScannerHelpers {
   }
 
   badStatus(text: string, pos: number, end: number): ParseFailure {
-    return new ParseFailure('bad status', pos + 1, `status ${JSON.stringify(text.slice(pos, end))} is not a 3-digit HTTP status`);
+    return new ParseFailure('bad status', pos - this.base + 1, `status ${JSON.stringify(text.slice(pos, end))} is not a 3-digit HTTP status`);
   }
 
   badTime(directive: string, text: string, pos: number, end: number): ParseFailure {
-    return new ParseFailure('bad time', pos + 1, `${directive} ${JSON.stringify(text.slice(pos, Math.min(end, pos + 40)))} is not a valid time`);
+    return new ParseFailure('bad time', pos - this.base + 1, `${directive} ${JSON.stringify(text.slice(pos, Math.min(end, pos + 40)))} is not a valid time`);
   }
 
   badRequest(problem: string, text: string, start: number, end: number): ParseFailure {
-    return new ParseFailure(problem, start + 1, `${problem}: ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
+    return new ParseFailure(problem, start - this.base + 1, `${problem}: ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`);
   }
 
   badTarget(target: string): ParseFailure {
@@ -193,23 +200,27 @@ class ScannerHelpers {
   }
 
   /**
-   * End of a quoted field starting at `from`: the first unescaped `"` followed by `terminator`;
-   * for the last field the terminator must end the line (or precede a space when trailing text
-   * is allowed). -1 when there is none.
+   * End of a quoted field starting at `from` in the line ending at `stop`: the first unescaped
+   * `"` followed by `terminator`; for the last field the terminator must end the line (or
+   * precede a space when trailing text is allowed). -1 when there is none.
    */
-  closingQuote(text: string, from: number, terminator: string, endsLine: boolean): number {
+  closingQuote(text: string, from: number, terminator: string, endsLine: boolean, stop: number): number {
+    const last = stop - terminator.length;
     let j = text.indexOf('"', from);
-    while (j >= 0) {
-      if (!isEscaped(text, j) && text.startsWith(terminator, j)) {
+    while (j >= 0 && j <= last) {
+      if (!isEscaped(text, from, j) && text.startsWith(terminator, j)) {
         if (!endsLine) return j;
         const after = j + terminator.length;
-        if (after === text.length || (this.allowTrailing && text.charCodeAt(after) === 0x20)) return j;
+        if (after === stop || (this.allowTrailing && text.charCodeAt(after) === 0x20)) return j;
       }
       j = text.indexOf('"', j + 1);
     }
     return -1;
   }
 }
+
+/** Characters of an unquoted field looked at inline before indexOf is called. */
+const SHORT_FIELD = 8;
 
 /** JavaScript for "is text[pos, end) a lone dash". */
 const IS_DASH = '(end - pos === 1 && text.charCodeAt(pos) === 45)';
@@ -219,19 +230,29 @@ function fieldCode(step: FieldStep, index: number, endsLine: boolean, h: Scanner
   const directive = JSON.stringify(spec.directive);
   const out: string[] = [];
   if (step.quoted) {
-    out.push(`end = h.closingQuote(text, pos, ${JSON.stringify(step.terminator)}, ${endsLine});`);
+    out.push(`end = h.closingQuote(text, pos, ${JSON.stringify(step.terminator)}, ${endsLine}, stop);`);
     out.push(`if (end < 0) return h.unterminated(${directive}, pos);`);
   } else if (step.terminator.length === 0) {
     // A last unquoted field is one word: anything after it is trailing text (an error unless allowed).
-    out.push(`end = text.indexOf(' ', pos); if (end < 0) end = text.length;`);
+    // Scanned inline: last fields are short (a size, a duration), and a builtin call costs more.
+    out.push('end = pos; while (end < stop && text.charCodeAt(end) !== 32) end++;');
   } else if (spec.role === 'time' && spec.time?.kind === 'clf') {
     // Apache's %t writes its own brackets, and the time inside has a space.
-    out.push(`if (text.charCodeAt(pos) === 91) { end = text.indexOf(']', pos); if (end >= 0) end++; } else end = pos;`);
-    out.push(`if (end < 0 || !text.startsWith(${JSON.stringify(step.terminator)}, end)) end = text.indexOf(${JSON.stringify(step.terminator)}, pos);`);
-    out.push(`if (end < 0) return h.noTerminator(${directive}, ${JSON.stringify(step.terminator)}, pos);`);
+    out.push(`if (text.charCodeAt(pos) === 91 && pos < stop) { end = text.indexOf(']', pos); if (end >= 0) end++; } else end = pos;`);
+    out.push(`if (end < 0 || end + ${step.terminator.length} > stop || !text.startsWith(${JSON.stringify(step.terminator)}, end)) end = text.indexOf(${JSON.stringify(step.terminator)}, pos);`);
+    out.push(`if (end < 0 || end + ${step.terminator.length} > stop) return h.noTerminator(${directive}, ${JSON.stringify(step.terminator)}, pos);`);
+  } else if (spec.role === 'ignore' || spec.role === 'status' || spec.role === 'duration') {
+    // These unquoted fields are short (`-`, a status, a size): look for the terminator in the next
+    // few characters inline, and call indexOf only when it is not there. The first place where the
+    // terminator's first character is followed by the rest of it is what indexOf would find.
+    const term = step.terminator;
+    const rest = Array.from(term.slice(1), (c, k) => ` && text.charCodeAt(end + ${k + 1}) === ${c.charCodeAt(0)}`).join('');
+    out.push(`end = pos; while (end < pos + ${SHORT_FIELD} && end < stop && text.charCodeAt(end) !== ${term.charCodeAt(0)}) end++;`);
+    out.push(`if (!(end < stop && text.charCodeAt(end) === ${term.charCodeAt(0)}${rest})) end = text.indexOf(${JSON.stringify(term)}, pos);`);
+    out.push(`if (end < 0 || end + ${term.length} > stop) return h.noTerminator(${directive}, ${JSON.stringify(term)}, pos);`);
   } else {
     out.push(`end = text.indexOf(${JSON.stringify(step.terminator)}, pos);`);
-    out.push(`if (end < 0) return h.noTerminator(${directive}, ${JSON.stringify(step.terminator)}, pos);`);
+    out.push(`if (end < 0 || end + ${step.terminator.length} > stop) return h.noTerminator(${directive}, ${JSON.stringify(step.terminator)}, pos);`);
   }
   switch (spec.role) {
     case 'ignore':
@@ -289,12 +310,16 @@ function generateParser(name: string, steps: ReadonlyArray<string | FieldStep>, 
   const h = new ScannerHelpers(allowTrailing);
   const hasRequest = steps.some((s) => typeof s !== 'string' && s.spec.role === 'request');
   const code: string[] = [
-    'let pos = 0, end = 0, client = "", userAgent = "", referer = "", requestStart = -1, requestEnd = -1;',
+    'h.base = start;',
+    'let pos = start, end = start, client = "", userAgent = "", referer = "", requestStart = -1, requestEnd = -1;',
     'let method = "", target = "", path = "", query = "", status = 0, time = NaN, timeIsEnd = false, duration = 0, partsUsed = false;',
   ];
   steps.forEach((step, i) => {
     if (typeof step === 'string') {
-      const test = step.length === 1 ? `text.charCodeAt(pos) !== ${step.charCodeAt(0)}` : `!text.startsWith(${JSON.stringify(step)}, pos)`;
+      const test =
+        step.length === 1
+          ? `pos >= stop || text.charCodeAt(pos) !== ${step.charCodeAt(0)}`
+          : `pos + ${step.length} > stop || !text.startsWith(${JSON.stringify(step)}, pos)`;
       code.push(`if (${test}) return h.mismatch(${JSON.stringify(step)}, pos);`);
       code.push(`pos += ${step.length};`);
     } else {
@@ -303,8 +328,8 @@ function generateParser(name: string, steps: ReadonlyArray<string | FieldStep>, 
   });
   code.push(
     allowTrailing
-      ? 'if (pos !== text.length && text.charCodeAt(pos) !== 32) return h.trailing(pos);'
-      : 'if (pos !== text.length) return h.trailing(pos);',
+      ? 'if (pos !== stop && text.charCodeAt(pos) !== 32) return h.trailing(pos);'
+      : 'if (pos !== stop) return h.trailing(pos);',
   );
   code.push('if (partsUsed) time = h.parts.toEpoch();');
   code.push('if (timeIsEnd) time -= duration;');
@@ -318,17 +343,25 @@ function generateParser(name: string, steps: ReadonlyArray<string | FieldStep>, 
     code.push('target = h.normalizeTarget(target);');
     code.push('if (method === "" || method === "-") method = "GET";');
   }
-  code.push('return { time, client, userAgent, method, uri: target, status, referer, file, line, seq };');
+  code.push('if (into === undefined) return { time, client, userAgent, method, uri: target, status, referer, file, line, seq };');
+  // A pooled record: no object per line on the hot path.
+  code.push('into.time = time; into.client = client; into.userAgent = userAgent; into.method = method; into.uri = target;');
+  code.push('into.status = status; into.referer = referer; into.file = file; into.line = line; into.seq = seq;');
+  code.push('return into;');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the format, never from log content
-  const parse = new Function('h', 'text', 'file', 'line', 'seq', code.join('\n')) as (
+  const parse = new Function('h', 'text', 'start', 'stop', 'file', 'line', 'seq', 'into', code.join('\n')) as (
     h: ScannerHelpers,
     text: string,
+    start: number,
+    stop: number,
     file: number,
     line: number,
     seq: number,
+    into: LogRecord | undefined,
   ) => LogRecord | ParseFailure;
   return {
     name,
-    parse: (text, file, line, seq) => parse(h, text, file, line, seq),
+    parse: (text, file, line, seq) => parse(h, text, 0, text.length, file, line, seq, undefined),
+    parseRange: (text, start, stop, file, line, seq, into) => parse(h, text, start, stop, file, line, seq, into),
   };
 }

@@ -36,10 +36,19 @@ function zoneOffset(s: string, at: number): number {
   return sign === 0x2d ? -offset : offset;
 }
 
-/** Caches the epoch of the last CLF date seen (one per parser, not shared). */
+/**
+ * Caches the epoch of the last CLF date and of the last minute seen (one per parser, not
+ * shared): consecutive lines mostly share `dd/Mon/yyyy:HH:MM`, so only the seconds are read.
+ */
 export class ClfTimeParser {
   private lastDate = '';
   private lastDayEpoch = 0;
+  /** `dd/Mon/yyyy:HH:MM` of the last line read, and its epoch. */
+  private lastMinute = '';
+  private lastMinuteEpoch = 0;
+  /** The last ` +hhmm` zone text (with its space) and its offset. */
+  private lastZone = '';
+  private lastZoneOffset = 0;
 
   /** Seconds since the epoch for `dd/Mon/yyyy:HH:MM:SS +zzzz` (optionally in brackets), or NaN. */
   parse(text: string): number {
@@ -55,24 +64,17 @@ export class ClfTimeParser {
       if (text.charCodeAt(end - 1) === 0x5d) end--;
     }
     if (end - at < 20 || text.charCodeAt(at + 11) !== 0x3a) return Number.NaN;
-    let dayEpoch: number;
-    if (this.lastDate.length === 11 && text.startsWith(this.lastDate, at)) dayEpoch = this.lastDayEpoch;
+    let minuteEpoch: number;
+    if (this.lastMinute.length === 17 && text.startsWith(this.lastMinute, at)) minuteEpoch = this.lastMinuteEpoch;
     else {
-      const date = text.slice(at, at + 11);
-      const day = digits(date, 0, 2);
-      const month = MONTHS[date.slice(3, 6).toLowerCase()];
-      const year = digits(date, 7, 4);
-      if (day < 1 || day > 31 || month === undefined || year < 0 || date[2] !== '/' || date[6] !== '/') return Number.NaN;
-      dayEpoch = Date.UTC(year, month, day) / 1000;
-      // Date.UTC rolls 32/Aug over into September: a day the month does not have is an error.
-      if (new Date(dayEpoch * 1000).getUTCDate() !== day) return Number.NaN;
-      this.lastDate = date;
-      this.lastDayEpoch = dayEpoch;
+      minuteEpoch = this.minuteAt(text, at);
+      if (Number.isNaN(minuteEpoch)) return Number.NaN;
     }
-    const h = digits(text, at + 12, 2);
-    const m = digits(text, at + 15, 2);
-    const sec = digits(text, at + 18, 2);
-    if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60) return Number.NaN;
+    const s1 = text.charCodeAt(at + 18) - 48;
+    const s2 = text.charCodeAt(at + 19) - 48;
+    if (s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) return Number.NaN;
+    const sec = s1 * 10 + s2;
+    if (sec > 60) return Number.NaN;
     let zone = 0;
     let p = at + 20;
     // Optional fraction (some servers log milliseconds: `13:55:36.123 -0700`).
@@ -90,10 +92,44 @@ export class ClfTimeParser {
     }
     if (p < end) {
       if (text.charCodeAt(p) !== 0x20) return Number.NaN;
-      zone = zoneOffset(text, p + 1);
-      if (Number.isNaN(zone)) return Number.NaN;
+      // ` +hhmm` ending the field: the same zone as the previous line, almost always.
+      if (end - p === 6 && this.lastZone.length === 6 && text.startsWith(this.lastZone, p)) zone = this.lastZoneOffset;
+      else {
+        zone = zoneOffset(text, p + 1);
+        if (Number.isNaN(zone)) return Number.NaN;
+        if (end - p === 6) {
+          this.lastZone = text.slice(p, end);
+          this.lastZoneOffset = zone;
+        }
+      }
     }
-    return dayEpoch + h * 3600 + m * 60 + sec + fraction - zone;
+    return minuteEpoch + sec + fraction - zone;
+  }
+
+  /** Epoch (UTC, before the zone) of `dd/Mon/yyyy:HH:MM` at `at`, cached; NaN when invalid. */
+  private minuteAt(text: string, at: number): number {
+    let dayEpoch: number;
+    if (this.lastDate.length === 11 && text.startsWith(this.lastDate, at)) dayEpoch = this.lastDayEpoch;
+    else {
+      const date = text.slice(at, at + 11);
+      const day = digits(date, 0, 2);
+      const month = MONTHS[date.slice(3, 6).toLowerCase()];
+      const year = digits(date, 7, 4);
+      if (day < 1 || day > 31 || month === undefined || year < 0 || date[2] !== '/' || date[6] !== '/') return Number.NaN;
+      dayEpoch = Date.UTC(year, month, day) / 1000;
+      // Date.UTC rolls 32/Aug over into September: a day the month does not have is an error.
+      if (new Date(dayEpoch * 1000).getUTCDate() !== day) return Number.NaN;
+      this.lastDate = date;
+      this.lastDayEpoch = dayEpoch;
+    }
+    const h = digits(text, at + 12, 2);
+    const m = digits(text, at + 15, 2);
+    if (h < 0 || h > 23 || m < 0 || m > 59) return Number.NaN;
+    const minuteEpoch = dayEpoch + h * 3600 + m * 60;
+    // A copy (the ` ` + slice trick of convert/intern.ts): a slice would keep the whole input block alive.
+    this.lastMinute = ` ${text.slice(at, at + 17)}`.slice(1);
+    this.lastMinuteEpoch = minuteEpoch;
+    return minuteEpoch;
   }
 }
 
