@@ -189,5 +189,12 @@ describe('auto-detection', () => {
     expect(normalizeReferer('android-app://com.google')).toBe('');
     expect(normalizeReferer('HTTPS://Example.com')).toBe('/');
     expect(normalizeReferer('/relative#frag')).toBe('/relative');
+    // The scheme is matched by char codes: any case of http/https, nothing else of that length.
+    expect(normalizeReferer('hTtP://h/a?b')).toBe('/a?b');
+    expect(normalizeReferer('https://h/p#x')).toBe('/p');
+    expect(normalizeReferer('httpx://h/p')).toBe('');
+    expect(normalizeReferer('ftp://h/p')).toBe('');
+    expect(normalizeReferer('htt@://h/p')).toBe('');
+    expect(normalizeReferer('http://h/a b"c')).toBe('/a%20b%22c');
   });
 });

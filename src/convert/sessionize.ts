@@ -20,6 +20,7 @@
  * pin the block of input it was cut from.
  */
 import { isAsset } from './bursts.js';
+import { ClientTable } from './clients.js';
 import { RecentStrings, StringInterner, ownCopy } from './intern.js';
 import type { ConvertOptions } from './options.js';
 import type { LogRecord } from './record.js';
@@ -157,7 +158,7 @@ export function compareSessions(a: ConvertedSession, b: ConvertedSession): numbe
 /** Builds sessions and bursts from time-ordered records. */
 export class Sessionizer {
   /** Open sessions by address; each heads a chain of its User-Agents. */
-  private readonly clients = new Map<string, CompactSession>();
+  private readonly clients = new ClientTable<CompactSession>();
   private open = 0;
   private nextSweep = Number.NEGATIVE_INFINITY;
   private readonly withUserAgent: boolean;
@@ -212,10 +213,11 @@ export class Sessionizer {
       const agent = userAgent === '' ? '' : this.userAgents.intern(userAgent);
       const key = agent === '' ? client : `${client} ${agent}`;
       state = new CompactSession(key, client, agent, now);
-      state.next = this.clients.get(client);
+      // No entry for an address seen for the first time: one lookup saved per new client.
+      state.next = head === undefined ? undefined : this.clients.get(client);
       state.addRequest(uri, record.method, now, true);
       state.burstPage = this.burstPage(record, uri, asset);
-      this.clients.set(client, state);
+      this.clients.set(state);
       this.open++;
       this.last = state;
       this.events.sessionStarted(now, client, head === undefined);
@@ -234,9 +236,9 @@ export class Sessionizer {
   /** Close every open session (end of input). */
   finishAll(): void {
     const closed: CompactSession[] = [];
-    for (const head of this.clients.values()) {
+    this.clients.forEachValue((head) => {
       for (let state: CompactSession | undefined = head; state !== undefined; state = state.next) closed.push(state);
-    }
+    });
     this.clients.clear();
     this.open = 0;
     this.last = undefined;
@@ -248,18 +250,15 @@ export class Sessionizer {
   private closeIdle(now: number): void {
     const limit = now - this.options.idleTimeout;
     const closed: CompactSession[] = [];
-    // values(), not entries: no [key, value] array per open client on every sweep.
-    for (const head of this.clients.values()) {
-      let state: CompactSession | undefined = head;
-      while (state !== undefined) {
-        const next: CompactSession | undefined = state.next;
-        if (state.lastTime < limit) {
-          this.unlink(state.client, state);
-          closed.push(state);
-        }
-        state = next;
+    // Found first, unlinked after: the table must not change while it is walked.
+    const clients = this.clients;
+    for (let slot = 0; slot < clients.slots; slot++) {
+      for (let state = clients.valueAt(slot); state !== undefined; state = state.next) {
+        if (state.lastTime < limit) closed.push(state);
       }
     }
+    for (const state of closed) this.unlink(state.client, state);
+    this.clients.compact();
     if (closed.length > 0) this.events.sessionsClosed(closed.sort(compareSessions));
   }
 
@@ -270,7 +269,7 @@ export class Sessionizer {
     const head = this.clients.get(client);
     if (head === state) {
       if (state.next === undefined) this.clients.delete(client);
-      else this.clients.set(client, state.next);
+      else this.clients.set(state.next);
       return;
     }
     for (let s = head; s !== undefined; s = s.next) {

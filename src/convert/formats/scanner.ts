@@ -222,6 +222,15 @@ class ScannerHelpers {
 /** Characters of an unquoted field looked at inline before indexOf is called. */
 const SHORT_FIELD = 8;
 
+/**
+ * JavaScript for "text starts with `literal` at `at`" (an expression in the generated code):
+ * short literals are compared char by char inline, cheaper than a `startsWith` builtin call.
+ */
+function startsWithCode(literal: string, at: string): string {
+  if (literal.length > 4) return `text.startsWith(${JSON.stringify(literal)}, ${at})`;
+  return '(' + Array.from(literal, (c, k) => `text.charCodeAt(${at}${k > 0 ? ` + ${k}` : ''}) === ${c.charCodeAt(0)}`).join(' && ') + ')';
+}
+
 /** JavaScript for "is text[pos, end) a lone dash". */
 const IS_DASH = '(end - pos === 1 && text.charCodeAt(pos) === 45)';
 
@@ -230,7 +239,15 @@ function fieldCode(step: FieldStep, index: number, endsLine: boolean, h: Scanner
   const directive = JSON.stringify(spec.directive);
   const out: string[] = [];
   if (step.quoted) {
-    out.push(`end = h.closingQuote(text, pos, ${JSON.stringify(step.terminator)}, ${endsLine}, stop);`);
+    // Inline first: the first `"` after the field is its end (not escaped, the terminator follows,
+    // and for the last field the line ends there); anything else goes through closingQuote.
+    const term = step.terminator;
+    const fits = endsLine ? `end + ${term.length} === stop` : `end + ${term.length} <= stop`;
+    out.push(`end = text.indexOf('"', pos);`);
+    out.push(
+      `if (!(end >= 0 && ${fits} && text.charCodeAt(end - 1) !== 92 && ${startsWithCode(term, 'end')})) ` +
+        `end = h.closingQuote(text, pos, ${JSON.stringify(term)}, ${endsLine}, stop);`,
+    );
     out.push(`if (end < 0) return h.unterminated(${directive}, pos);`);
   } else if (step.terminator.length === 0) {
     // A last unquoted field is one word: anything after it is trailing text (an error unless allowed).
@@ -239,7 +256,7 @@ function fieldCode(step: FieldStep, index: number, endsLine: boolean, h: Scanner
   } else if (spec.role === 'time' && spec.time?.kind === 'clf') {
     // Apache's %t writes its own brackets, and the time inside has a space.
     out.push(`if (text.charCodeAt(pos) === 91 && pos < stop) { end = text.indexOf(']', pos); if (end >= 0) end++; } else end = pos;`);
-    out.push(`if (end < 0 || end + ${step.terminator.length} > stop || !text.startsWith(${JSON.stringify(step.terminator)}, end)) end = text.indexOf(${JSON.stringify(step.terminator)}, pos);`);
+    out.push(`if (end < 0 || end + ${step.terminator.length} > stop || !${startsWithCode(step.terminator, 'end')}) end = text.indexOf(${JSON.stringify(step.terminator)}, pos);`);
     out.push(`if (end < 0 || end + ${step.terminator.length} > stop) return h.noTerminator(${directive}, ${JSON.stringify(step.terminator)}, pos);`);
   } else if (spec.role === 'ignore' || spec.role === 'status' || spec.role === 'duration') {
     // These unquoted fields are short (`-`, a status, a size): look for the terminator in the next
@@ -319,7 +336,7 @@ function generateParser(name: string, steps: ReadonlyArray<string | FieldStep>, 
       const test =
         step.length === 1
           ? `pos >= stop || text.charCodeAt(pos) !== ${step.charCodeAt(0)}`
-          : `pos + ${step.length} > stop || !text.startsWith(${JSON.stringify(step)}, pos)`;
+          : `pos + ${step.length} > stop || !${startsWithCode(step, 'pos')}`;
       code.push(`if (${test}) return h.mismatch(${JSON.stringify(step)}, pos);`);
       code.push(`pos += ${step.length};`);
     } else {
