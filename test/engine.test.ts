@@ -120,6 +120,15 @@ describe('engine: requests, order and connections', () => {
     expect(requests[1]!.headers['content-length']).toBeUndefined();
   });
 
+  it("sends loadgen's User-Agent unless --add-header gives one", async () => {
+    const plain = await replay('/x\n');
+    expect(plain.requests[0]!.headers['user-agent']).toMatch(/^loadgen\//);
+    await server!.close();
+    const own = await replay('/x\n', { addHeaders: ['User-Agent: httperf/0.9.0\r\n'], addHeadersRaw: ['User-Agent: httperf/0.9.0\\n'] });
+    expect(own.requests[0]!.rawHeaders.filter((h) => h.toLowerCase() === 'user-agent')).toHaveLength(1);
+    expect(own.requests[0]!.headers['user-agent']).toBe('httperf/0.9.0');
+  });
+
   it('omits the port from Host like httperf', async () => {
     const { requests } = await replay('/x\n');
     expect(requests[0]!.headers.host).toBe('127.0.0.1');

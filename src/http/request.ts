@@ -29,7 +29,10 @@ export interface PreparedRequest {
 
 /** Build the bytes of one request. */
 export function prepareRequest(req: SessionRequest, ctx: RequestContext): PreparedRequest {
-  let head = `${req.method} ${req.uri} HTTP/${ctx.httpVersion}\r\nUser-Agent: ${USER_AGENT}\r\n`;
+  let head = `${req.method} ${req.uri} HTTP/${ctx.httpVersion}\r\n`;
+  // A User-Agent given with --add-header or headers= replaces ours rather than doubling it.
+  const ownAgent = ctx.addHeaders.some(isUserAgent) || (req.headers?.some(([name]) => name.toLowerCase() === 'user-agent') ?? false);
+  if (!ownAgent) head += `User-Agent: ${USER_AGENT}\r\n`;
   // HTTP/1.0 mode advertises keep-alive like httperf, although the client closes after each reply.
   if (ctx.httpVersion === '1.0') head += 'Connection: keep-alive\r\n';
   head += `Host: ${ctx.hostHeader}\r\n`;
@@ -51,4 +54,8 @@ export function prepareRequest(req: SessionRequest, ctx: RequestContext): Prepar
 export function withCookie(req: PreparedRequest, cookie: string): Buffer {
   const head = Buffer.from(`${req.headText}Cookie: ${cookie}\r\n\r\n`, 'latin1');
   return req.body ? Buffer.concat([head, req.body]) : head;
+}
+
+function isUserAgent(headerText: string): boolean {
+  return /^user-agent\s*:/i.test(headerText);
 }
