@@ -3,7 +3,6 @@
  * parse options -> load the session file -> run (optionally --repeat times) -> print the
  * httperf report and loadgen's percentiles -> write --json/--hgrm -> evaluate gates.
  */
-import { writeFile } from 'node:fs/promises';
 import { EXIT_RUN_FAILED, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import { runWorkers } from './workers.js';
@@ -16,6 +15,7 @@ import { formatHgrm } from '../results/hgrm.js';
 import { writeResultsFile } from '../results/io.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
 import { loadSessionFile } from '../session/parse.js';
+import { writeFileAtomic } from '../util/files.js';
 import { addReplayOptions, ignoredOptionWarnings, toReplayOptions } from './replay-args.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
 
@@ -105,7 +105,7 @@ function progressLine(sample: TimelineSample, options: ReplayOptions): string {
 async function saveOutputs(doc: ResultsDocument, argv: Record<string, unknown>, runNumber: number): Promise<void> {
   const name = (path: string): string => (runNumber === 0 ? path : path.replace(/(\.[^./]+)?$/, (ext) => `.${runNumber}${ext}`));
   if (typeof argv.json === 'string') await writeResultsFile(name(argv.json), doc);
-  if (typeof argv.hgrm === 'string') await writeFile(name(argv.hgrm), formatHgrm(doc.histograms.replyTime));
+  if (typeof argv.hgrm === 'string') await writeFileAtomic(name(argv.hgrm), formatHgrm(doc.histograms.replyTime));
 }
 
 /** Nothing could be measured: no connection ever succeeded and no reply came back. */

@@ -11,6 +11,7 @@ import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, 
 import { rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../util/files.js';
 import { pipeline } from 'node:stream/promises';
 import yargs from 'yargs';
 import { UsageError } from '../errors.js';
@@ -302,7 +303,7 @@ export async function runConvert(settings: ConvertSettings): Promise<number> {
     }
     if (!settings.quiet) process.stderr.write(formatProfile(summary.profile));
     if (settings.profileJson !== undefined) {
-      await writeFile(settings.profileJson, `${JSON.stringify(summary.profile, null, 2)}\n`);
+      await writeFileAtomic(settings.profileJson, `${JSON.stringify(summary.profile, null, 2)}\n`);
     }
     if (summary.sessions === 0) throw noUsableLine(summary.profile);
     await writeOutput(settings.output, summary.header, body.path);

@@ -6,7 +6,7 @@ export { parseAssertion, formatAssertion, formatLimit, compare, COMPARISON_OPS }
 export type { Assertion, ComparisonOp, Limit } from './expression.js';
 export { parseRegression, formatRegression, regressionLimit } from './regression.js';
 export type { Regression } from './regression.js';
-export { METRICS, findMetric, validMetricNames, targetRate, isSweepDocument, errorTotal } from './metrics.js';
+export { METRICS, findMetric, validMetricNames, targetRate, isSweepDocument } from './metrics.js';
 export type { GateDocument, SweepDocumentLike, MetricDefinition, MetricKind, Measurement } from './metrics.js';
 export { evaluateGates, metricValue, median, gateExitCode } from './evaluate.js';
 export type { GateResult, GateStatus, BaselineSpec } from './evaluate.js';

@@ -7,6 +7,7 @@
  * bandwidth in KB/s, fractions as 0..1, counts as plain numbers.
  */
 import type { HistogramName, ResultsDocument } from '../results/schema.js';
+import { errorTotal } from '../results/derive.js';
 
 /** What a metric measures; decides the units allowed in an expression. */
 export type MetricKind = 'time' | 'rate' | 'bandwidth' | 'fraction' | 'count';
@@ -147,16 +148,10 @@ const ERROR_COUNTERS = [
   ['other', 'other'],
 ] as const;
 
-/** Total of the error counters (the document has no stored total). */
-export function errorTotal(doc: ResultsDocument): number {
-  let total = 0;
-  for (const [, field] of ERROR_COUNTERS) total += doc.counters.errors[field];
-  return total;
-}
 
 function counterMetrics(): MetricDefinition[] {
   const out: MetricDefinition[] = [
-    { name: 'errors', kind: 'count', description: 'errors of every kind (httperf "Errors: total")', read: fromResults((d) => value(errorTotal(d))) },
+    { name: 'errors', kind: 'count', description: 'errors of every kind (httperf "Errors: total")', read: fromResults((d) => value(errorTotal(d.counters.errors))) },
   ];
   for (const [name, field] of ERROR_COUNTERS) {
     out.push({

@@ -2,8 +2,8 @@
  * Gate reporters: the verdict table for the terminal, JUnit XML for CI test reporters (one test
  * case per gate), and a Markdown summary (for `$GITHUB_STEP_SUMMARY` or `--markdown FILE`).
  */
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/files.js';
 import { UsageError } from '../errors.js';
 import type { GateResult } from './evaluate.js';
 import { formatValue } from './units.js';
@@ -147,17 +147,6 @@ export interface GateReportTargets {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Write a file through a temporary sibling so readers never see half a report. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, text);
-    await rename(temporary, path);
-  } catch (err) {
-    throw new UsageError(`can't write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
 
 /**
  * Write the requested reports, and append the Markdown summary to `$GITHUB_STEP_SUMMARY` when that
@@ -165,9 +154,9 @@ async function writeAtomically(path: string, text: string): Promise<void> {
  */
 export async function writeGateReports(results: readonly GateResult[], targets: GateReportTargets): Promise<void> {
   const suite = targets.suiteName ?? 'loadgen';
-  if (targets.junit !== undefined) await writeAtomically(targets.junit, toJUnitXml(results, suite, targets.junitOptions));
+  if (targets.junit !== undefined) await writeFileAtomic(targets.junit, toJUnitXml(results, suite, targets.junitOptions));
   const markdown = toMarkdown(results, targets.title ?? `Performance gates: ${suite}`);
-  if (targets.markdown !== undefined) await writeAtomically(targets.markdown, markdown);
+  if (targets.markdown !== undefined) await writeFileAtomic(targets.markdown, markdown);
   const summary = (targets.env ?? process.env).GITHUB_STEP_SUMMARY;
   if (summary !== undefined && summary !== '') {
     try {

@@ -4,10 +4,9 @@
  * line and column of a JSON syntax error come from a small scanner because `JSON.parse`
  * messages do not always carry a position ("Unexpected token '}', ... is not valid JSON").
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
+import { fsReason, writeFileAtomic } from '../util/files.js';
 import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type ResultsDocument } from './schema.js';
 
 /** 1-based line and column of a character offset. */
@@ -356,14 +355,6 @@ export function validateResultsDocument(value: unknown, path: string, text = '')
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/** Short reason of a file-system error (`ENOENT: no such file or directory`). */
-function fsReason(err: unknown): string {
-  const error = err as NodeJS.ErrnoException;
-  const message = error?.message ?? String(err);
-  // Node messages repeat the syscall and path: keep just "CODE: text".
-  const match = /^([A-Z]+: [^,]+)/.exec(message);
-  return match ? match[1]! : message;
-}
 
 /**
  * Read and validate a results file. A missing or unreadable file is a UsageError
@@ -398,40 +389,5 @@ export async function readResultsFile(path: string): Promise<ResultsDocument> {
  * (`can't write FILE: ...`).
  */
 export async function writeResultsFile(path: string, doc: ResultsDocument): Promise<void> {
-  const directory = dirname(path);
-  const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let created = false;
-  try {
-    const text = `${JSON.stringify(doc, null, 2)}\n`;
-    // Like the JUnit/Markdown reports: a missing reports/ directory is created, not an error.
-    await mkdir(directory, { recursive: true });
-    const handle = await open(temporary, 'wx');
-    created = true;
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-    created = false;
-  } catch (err) {
-    if (created) await unlink(temporary).catch(() => undefined);
-    throw new UsageError(`can't write ${path}: ${fsReason(err)}`);
-  }
-  await syncDirectory(directory);
-}
-
-/** Flush the directory entry of the rename (best effort: not every platform allows it). */
-async function syncDirectory(directory: string): Promise<void> {
-  try {
-    const handle = await open(directory, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Directories cannot be opened or fsynced on some systems; the rename is still atomic.
-  }
+  await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`);
 }

@@ -18,7 +18,7 @@ import { VERSION } from '../version.js';
 import { formatSweepCsv, separatorFor } from './csv.js';
 import { sessionShape } from './demand.js';
 import type { StepRunner } from './driver.js';
-import { writeFileAtomic } from './io.js';
+import { writeFileAtomic } from '../util/files.js';
 import { parsePercent, parseRates, parseSlo, parseTargets, type TargetSpec } from './spec.js';
 import { renderSweepHtml, renderSweepSvg } from './svg.js';
 import { measuredAnything, runSweep } from './sweep.js';
