@@ -16,9 +16,7 @@ const USAGE = `loadgen report RESULTS.json [MORE.json ...] [--json MERGED.json] 
 Prints the httperf-style report of saved results; several files are merged exactly first.`;
 
 export async function run(args: string[]): Promise<number> {
-  const argv = (await commandParser(args, USAGE)
-    .strict(false)
-    .strictOptions()
+  const argv = (await commandParser(args, USAGE, { positionals: true })
     .option('json', { type: 'string', requiresArg: true, describe: 'write the (merged) results document to this file' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the httperf report' })
     .parseAsync()) as { _: (string | number)[]; json?: string; quiet: boolean };

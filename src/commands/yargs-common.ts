@@ -5,13 +5,20 @@
 import yargs, { type Argv } from 'yargs';
 import { UsageError, isUserError } from '../errors.js';
 
+export interface CommandParserOptions {
+  /** Sub-command name (`serve`, `convert`, ...): names the script and prefixes error messages. */
+  readonly command?: string;
+  /** The command takes positional arguments (files): only option names are checked strictly. */
+  readonly positionals?: boolean;
+}
+
 /** A yargs parser for `args` that throws instead of exiting and prints help to stdout. */
-export function commandParser(args: string[], usage: string): Argv {
-  return yargs(args)
-    .scriptName('loadgen')
+export function commandParser(args: string[], usage: string, options: CommandParserOptions = {}): Argv {
+  const prefix = options.command === undefined ? '' : `${options.command}: `;
+  const y = yargs(args)
+    .scriptName(options.command === undefined ? 'loadgen' : `loadgen ${options.command}`)
     .usage(usage)
     .parserConfiguration({ 'camel-case-expansion': false, 'duplicate-arguments-array': true, 'strip-aliased': true })
-    .strict()
     .exitProcess(false)
     .help('help')
     .alias('help', 'h')
@@ -19,8 +26,9 @@ export function commandParser(args: string[], usage: string): Argv {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message: string | null, err: Error | undefined) => {
       if (err !== undefined && isUserError(err)) throw err;
-      throw new UsageError(message ?? err?.message ?? 'invalid arguments');
+      throw new UsageError(`${prefix}${message ?? err?.message ?? 'invalid arguments'}`);
     });
+  return options.positionals ? y.strictOptions() : y.strict();
 }
 
 /** True when the user asked for --help (yargs already printed it). */

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
 import { pipeline } from 'node:stream/promises';
-import yargs from 'yargs';
+import { commandParser } from '../commands/yargs-common.js';
 import { UsageError } from '../errors.js';
 import type { HttpMethod } from '../session/model.js';
 import { SESSION_METHODS } from '../session/parse.js';
@@ -85,14 +85,11 @@ function dateOption(name: string, value: string | undefined): number | undefined
 /** Parse and validate `loadgen convert` arguments; bad ones throw UsageError. */
 export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings | 'help'> {
   const d = DEFAULT_CONVERT_OPTIONS;
-  const args = await yargs(argv)
-    .scriptName('loadgen convert')
-    .usage('$0 [options] [FILE...]\n\nTurn Apache/nginx access logs (stdin without FILE, .gz read transparently) into a wsesslog session file.\nRules and examples: docs/convert.md')
-    .strictOptions()
-    .exitProcess(false)
-    .version(false)
-    .help()
-    .parserConfiguration({ 'camel-case-expansion': false })
+  const args = await commandParser(
+    argv,
+    'loadgen convert [options] [FILE...]\n\nTurn Apache/nginx access logs (stdin without FILE, .gz read transparently) into a wsesslog session file.\nRules and examples: docs/convert.md',
+    { command: 'convert', positionals: true },
+  )
     .option('output', { alias: 'o', type: 'string', describe: 'session file to write (default: stdout)' })
     .option('format', { type: 'string', default: d.format, describe: 'auto | common | combined | nginx | json | an Apache LogFormat (%...) | an nginx log_format ($...)' })
     .option('field', { type: 'string', array: true, describe: 'JSON lines: NAME=KEY (client, time, request, method, uri, status, referer, user-agent, duration); KEY may be a.b.c' })
@@ -119,9 +116,6 @@ export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings 
     .option('strict', { type: 'boolean', default: false, describe: 'stop at the first unusable line (FILE:LINE: reason, exit 2)' })
     .option('profile-json', { type: 'string', describe: 'also write the workload profile as JSON to this file' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'do not print the profile on stderr' })
-    .fail((message, err) => {
-      throw new UsageError(`convert: ${message ?? err?.message ?? 'bad arguments'}`);
-    })
     .parseAsync();
   if (args.help === true) return 'help';
 

@@ -51,7 +51,7 @@ export function formatMetricList(): string {
 
 /** Run `loadgen gate`; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const parser = addGateOptions(commandParser(args, USAGE).strict(false).strictOptions())
+  const parser = addGateOptions(commandParser(args, USAGE, { positionals: true }))
     .config('config', 'JSON or YAML file of options (keys are option names; command-line options win)', loadGateConfig)
     .option('list-metrics', { type: 'boolean', describe: 'list every metric name with its units and exit' });
   const argv = (await parser.parseAsync()) as Record<string, unknown> & { _: Array<string | number> };

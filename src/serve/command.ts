@@ -3,7 +3,7 @@
  *
  *   loadgen serve --port P [--host 127.0.0.1] [--sessions FILE] [--service-time MS] [--concurrency N]
  */
-import yargs from 'yargs';
+import { commandParser } from '../commands/yargs-common.js';
 import { UsageError } from '../errors.js';
 import type { SessionFile } from '../session/model.js';
 import { loadSessionFile } from '../session/parse.js';
@@ -27,21 +27,12 @@ export interface ServeRunOptions {
 
 /** Parse and validate `loadgen serve` arguments; bad ones throw UsageError. */
 export async function parseServeArgs(argv: string[]): Promise<ServeSettings | 'help'> {
-  const args = await yargs(argv)
-    .scriptName('loadgen serve')
-    .usage('$0 --port P [--host H] [--sessions FILE] [--service-time MS] [--concurrency N]\n\nRun the demo target server until interrupted.')
-    .strict()
-    .exitProcess(false)
-    .version(false)
-    .help()
+  const args = await commandParser(argv, 'loadgen serve --port P [--host H] [--sessions FILE] [--service-time MS] [--concurrency N]\n\nRun the demo target server until interrupted.', { command: 'serve' })
     .option('port', { type: 'number', demandOption: true, describe: 'TCP port to listen on (0 picks a free one)' })
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
     .option('sessions', { type: 'string', describe: 'session file: only its paths answer 200, others 404' })
     .option('service-time', { type: 'number', default: 0, describe: 'milliseconds each request spends in service' })
     .option('concurrency', { type: 'number', describe: 'requests in service at once (default: unlimited)' })
-    .fail((message, err) => {
-      throw new UsageError(`serve: ${message ?? err?.message ?? 'bad arguments'}`);
-    })
     .parseAsync();
   if (args.help) return 'help';
   const port = args.port;

@@ -5,10 +5,10 @@
  * Takes every replay option; N of --wsesslog is replaced by rate x duration at each step.
  * Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage, 3 nothing measured.
  */
-import yargs from 'yargs';
+import { commandParser } from '../commands/yargs-common.js';
 import { addReplayOptions, toReplayOptions } from '../commands/replay-args.js';
 import { addConfigOption } from '../config/load.js';
-import { RunFailedError, UsageError, isUserError } from '../errors.js';
+import { RunFailedError, UsageError } from '../errors.js';
 import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
 import type { ReplayOptions } from '../options.js';
 import { runReplay } from '../engine/run.js';
@@ -33,18 +33,8 @@ failed. Give --server more than once to measure several targets side by side, st
 Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage error, 3 nothing measured.`;
 
 function parser(args: string[]) {
-  const y = yargs(args)
-    .scriptName('loadgen sweep')
-    .usage(USAGE)
-    .help(false)
-    .version(false)
-    .strict()
-    .exitProcess(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((message, err) => {
-      if (isUserError(err)) throw err;
-      throw new UsageError(message ?? err?.message ?? 'invalid arguments');
-    });
+  // The sweep prints its own --help after parsing (its option list depends on the replay options).
+  const y = commandParser(args, USAGE).scriptName('loadgen sweep').help(false);
   return addConfigOption(addGateOptions(addReplayOptions(y)))
     .option('server', { type: 'string', array: true, describe: 'target HOST, HOST:PORT or [IPv6]:PORT; repeat to sweep several targets side by side' })
     .option('port', { type: 'number', array: true, describe: 'TCP port; repeat to pair with each --server by position' })
