@@ -22,27 +22,10 @@ export async function run(args: string[]): Promise<number> {
   process.stderr.write(`loadgen demo: built-in target listening on ${server.url}\n`);
   try {
     const defaults = ['--server', '127.0.0.1', '--port', String(server.port), `--wsesslog=60,0.5,${DEMO_SESSION_FILE}`, '--rate', '10', '--timeout', '5'];
-    // Later occurrences win in yargs, so user arguments override the defaults.
-    return await runReplayCommand(mergeArgs(defaults, args));
+    // The replay options keep the last value given (and the later of --rate/--period), as httperf
+    // does, so the user's arguments after the defaults override them.
+    return await runReplayCommand([...defaults, ...args]);
   } finally {
     await server.close();
   }
-}
-
-/** Defaults followed by the user's arguments, dropping defaults the user replaced. */
-function mergeArgs(defaults: string[], user: string[]): string[] {
-  const given = new Set(user.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]));
-  const kept: string[] = [];
-  for (let i = 0; i < defaults.length; i++) {
-    const arg = defaults[i]!;
-    const name = arg.split('=')[0]!;
-    const takesValue = !arg.includes('=');
-    if (given.has(name) || (name === '--rate' && given.has('--period'))) {
-      if (takesValue) i++;
-      continue;
-    }
-    kept.push(arg);
-    if (takesValue) kept.push(defaults[++i]!);
-  }
-  return [...kept, ...user];
 }
