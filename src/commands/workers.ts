@@ -93,8 +93,9 @@ export async function run(args: string[]): Promise<number> {
   const task = JSON.parse(await readFile(args[0]!, 'utf8')) as WorkerTask;
   const sessions = await loadSessionFile(task.options.sessionFile);
   const controller = new AbortController();
+  // Ctrl-C reaches the worker twice (from the terminal and forwarded by the parent): aborting
+  // an aborted run is a no-op, and the results measured so far are still written.
   process.on('SIGINT', () => controller.abort());
-  // The parent forwards Ctrl-C; ignore the terminal's own copy of it by the same handler.
   if (task.startDelayMs > 0) await new Promise((r) => setTimeout(r, task.startDelayMs));
   const doc = await runReplay(task.options, sessions, { signal: controller.signal });
   await writeResultsFile(task.output, doc);
