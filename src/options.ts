@@ -13,7 +13,21 @@ export type ArrivalPattern =
   /** Uniform inter-arrival times on [min, max) (`--period=uT1,T2`). */
   | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
   /** One session at a time: the next starts when the previous one ends (`--rate 0`). */
-  | { readonly kind: 'sequential' };
+  | { readonly kind: 'sequential' }
+  /**
+   * Piecewise fixed intervals: `interval` for `duration` seconds, segment after segment
+   * (httperf 0.9.1's `--period=vT1,D1,T2,D2...`, cycled when `cycle`; the sweep's staircase runs
+   * its segments once). Each segment's first arrival is at the segment's start.
+   */
+  | { readonly kind: 'variable'; readonly segments: readonly ArrivalSegment[]; readonly cycle: boolean };
+
+/** One segment of a variable arrival pattern. */
+export interface ArrivalSegment {
+  /** Seconds between arrivals inside the segment (> 0). */
+  readonly interval: number;
+  /** Seconds the segment lasts (> 0). */
+  readonly duration: number;
+}
 
 export interface ReplayOptions {
   /** Host to connect to (name or IP literal, IPv6 allowed). */

@@ -3,12 +3,14 @@
  * line accounted for. Regenerate the .expected.txt files with UPDATE_GOLDEN=1 (then review the diff).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { convertText } from '../src/convert/convert.js';
 import { parseSessionFile } from '../src/session/parse.js';
 
 const FIXTURES = new URL('./fixtures/logs/', import.meta.url).pathname;
-const REAL_LOGS = '/work/shared/data/logs/';
+/** The whole real logs, gzipped in the fixtures (origin in fixtures/logs/README.md). */
+const realLog = (name: string): string => gunzipSync(readFileSync(`${FIXTURES}${name}.gz`)).toString('utf8');
 
 function golden(name: string, actual: string): void {
   const path = `${FIXTURES}${name}.expected.txt`;
@@ -41,10 +43,10 @@ describe('golden outputs of real log excerpts', () => {
   });
 });
 
-describe.skipIf(!existsSync(REAL_LOGS))('the whole real logs', () => {
+describe('the whole real logs', () => {
   for (const name of ['nasa-aug95-common.log', 'elastic-apache-combined.log']) {
     it(`${name}: every line is accounted for and the output parses`, () => {
-      const log = readFileSync(`${REAL_LOGS}${name}`, 'utf8');
+      const log = realLog(name);
       const result = convertText(log, {}, name, 'out.txt');
       const p = result.profile;
       const skipped = (map: Record<string, { count: number }>) => Object.values(map).reduce((n, e) => n + e.count, 0);
@@ -60,14 +62,14 @@ describe.skipIf(!existsSync(REAL_LOGS))('the whole real logs', () => {
   }
 
   it('NASA: the 2 non-GET/HEAD lines are filtered, lines without HTTP version are kept', () => {
-    const result = convertText(readFileSync(`${REAL_LOGS}nasa-aug95-common.log`, 'utf8'), {}, 'nasa', 'out.txt');
+    const result = convertText(realLog('nasa-aug95-common.log'), {}, 'nasa', 'out.txt');
     expect(result.profile.unparseable).toEqual({});
     expect(result.profile.filtered['method not in --methods']?.count).toBe(2);
     expect(result.profile.lines.used).toBe(19_998);
   });
 
   it('elastic: only line 8899 is unparseable; out-of-order lines are all placed', () => {
-    const result = convertText(readFileSync(`${REAL_LOGS}elastic-apache-combined.log`, 'utf8'), {}, 'elastic', 'out.txt');
+    const result = convertText(realLog('elastic-apache-combined.log'), {}, 'elastic', 'out.txt');
     expect(result.profile.unparseable).toEqual({ 'unterminated quoted field': { count: 1, examples: ['elastic:8899'] } });
     expect(result.profile.lines.late).toBe(0);
     expect(result.profile.arrival.peakMinuteSessions).toBeGreaterThan(0);

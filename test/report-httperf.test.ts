@@ -14,7 +14,8 @@ import {
   zeroCounters,
 } from './fixtures/report/documents.js';
 
-const SAMPLES = '/work/shared/spec/samples';
+/** Real httperf 0.9.0 outputs (origin in fixtures/httperf-samples/README.md). */
+const SAMPLES = new URL('./fixtures/httperf-samples', import.meta.url).pathname;
 
 /** The report lines of a real httperf stdout: from `Maximum connect burst length:` to the end. */
 function httperfReportLines(sampleDir: string): string[] {

@@ -68,3 +68,26 @@ describe('arrival schedule', () => {
     }
   });
 });
+
+describe('variable arrival schedule (--period=v, the sweep staircase)', () => {
+  it('spaces each segment at its own interval and starts each segment on time', () => {
+    const schedule = createArrivalSchedule({ kind: 'variable', cycle: false, segments: [{ interval: 0.5, duration: 2 }, { interval: 0.25, duration: 1 }] }, 0);
+    const starts = Array.from({ length: 9 }, () => schedule.next());
+    expect(starts.slice(0, 8)).toEqual([0, 0.5, 1, 1.5, 2, 2.25, 2.5, 2.75]);
+    expect(starts[8]).toBe(Infinity);
+    expect(schedule.rate).toBeCloseTo(8 / 3, 12);
+  });
+
+  it('cycles through its segments when asked', () => {
+    const schedule = createArrivalSchedule({ kind: 'variable', cycle: true, segments: [{ interval: 1, duration: 2 }, { interval: 0.5, duration: 1 }] }, 0);
+    const starts = Array.from({ length: 8 }, () => schedule.next());
+    expect(starts).toEqual([0, 1, 2, 2.5, 3, 4, 5, 5.5]);
+  });
+
+  it('counts 10 x 0.1 s as ten arrivals despite rounding', () => {
+    const schedule = createArrivalSchedule({ kind: 'variable', cycle: false, segments: [{ interval: 0.1, duration: 1 }] }, 0);
+    const starts: number[] = [];
+    for (let t = schedule.next(); Number.isFinite(t); t = schedule.next()) starts.push(t);
+    expect(starts).toHaveLength(10);
+  });
+});

@@ -261,7 +261,7 @@ describe('verdict', () => {
 });
 
 describe('outputs', () => {
-  const sample = readFileSync('/work/shared/spec/samples/11-autobench-sweep-vs-nginx/results.tsv', 'utf8');
+  const sample = readFileSync(new URL('./fixtures/httperf-samples/11-autobench-sweep-vs-nginx/results.tsv', import.meta.url), 'utf8');
 
   it('writes autobench\'s header and row layout (sample 11)', () => {
     const target = summarizeTarget(TARGET, [step(20, 1000, {}, 10), step(40, 1000, {}, 10), step(60, 1000, {}, 10)]);

@@ -44,6 +44,8 @@ function slower(pattern: ArrivalPattern, k: number): ArrivalPattern {
       return { kind: 'exponential', mean: pattern.mean * k };
     case 'uniform':
       return { kind: 'uniform', min: pattern.min * k, max: pattern.max * k };
+    case 'variable':
+      return { ...pattern, segments: pattern.segments.map((s) => ({ interval: s.interval * k, duration: s.duration })) };
     case 'sequential':
       return pattern; // K sequential streams: K sessions at a time.
   }

@@ -105,12 +105,17 @@ class Run implements EngineContext {
   sessionDestroyed(session: object): void {
     this.live.delete(session as Session);
     this.destroyed++;
-    if (this.destroyed >= this.options.sessions) {
+    if (this.destroyed >= this.sessionLimit()) {
       this.finish('completed');
     } else if (this.schedule.sequential && this.created < this.options.sessions) {
       // httperf starts the next sequential session in the handler that destroyed the last one.
       this.createSession(performance.now());
     }
+  }
+
+  /** Sessions this run creates: N, or fewer when a finite schedule runs out of arrivals first. */
+  private sessionLimit(): number {
+    return Number.isFinite(this.nextDue) ? this.options.sessions : this.created;
   }
 
   /** Create every session that is due (catching up if the timer woke late), then sleep until the next. */
@@ -125,7 +130,11 @@ class Run implements EngineContext {
       if (this.finished) return;
       this.nextDue = this.schedule.next();
     }
-    if (this.created < this.options.sessions) {
+    if (!Number.isFinite(this.nextDue) && this.destroyed >= this.created) {
+      this.finish('completed');
+      return;
+    }
+    if (this.created < this.sessionLimit()) {
       const wait = this.t0 + this.nextDue * 1000 - performance.now();
       this.arrivalTimer = setTimeout(this.pumpArrivals, Math.max(0, wait));
     }

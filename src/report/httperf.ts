@@ -23,6 +23,8 @@ function arrivalItem(arrival: ReplayOptions['arrival']): string | undefined {
       return `--period=e${g(arrival.mean)}`;
     case 'uniform':
       return `--period=u${g(arrival.min)},${g(arrival.max)}`;
+    case 'variable':
+      return `--period=v${arrival.segments.map((s) => `${g(s.interval)},${g(s.duration)}`).join(',')}`;
     case 'sequential':
       return undefined;
   }
