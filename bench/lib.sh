@@ -88,3 +88,30 @@ median() {
     if (NR == 0) { print "nan"; exit }
     if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# CPU quota for the generator (equal-CPU comparisons). quota_setup PCT creates a cgroup that may
+# use PCT % of one core (cgroup v1 `cpu` controller, or v2 `cpu.max`) and sets QUOTA_PREFIX to a
+# command prefix that runs its arguments inside it; PCT empty or 0 leaves QUOTA_PREFIX empty.
+# A busy-polling tool (httperf --hog) then spends its polling inside the same budget as a tool
+# that sleeps, so the comparison is at equal CPU, not at equal appetite.
+QUOTA_PREFIX=()
+quota_setup() {
+  local pct="${1:-0}" dir period=100000
+  QUOTA_PREFIX=()
+  [ "$pct" -gt 0 ] 2>/dev/null || return 0
+  if [ -d /sys/fs/cgroup/cpu ] && [ -w /sys/fs/cgroup/cpu ]; then
+    dir=/sys/fs/cgroup/cpu/loadgen-bench-gen
+    mkdir -p "$dir" || die "cannot create $dir"
+    echo "$period" >"$dir/cpu.cfs_period_us"
+    echo $((period * pct / 100)) >"$dir/cpu.cfs_quota_us"
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+    dir=/sys/fs/cgroup/loadgen-bench-gen
+    mkdir -p "$dir" || die "cannot create $dir"
+    echo "$((period * pct / 100)) $period" >"$dir/cpu.max"
+  else
+    die "no writable cgroup cpu controller for GEN_QUOTA_PCT=$pct (run as root on a cgroup v1 or v2 host)"
+  fi
+  QUOTA_DIR="$dir"
+  # shellcheck disable=SC2016
+  QUOTA_PREFIX=(bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$dir")
+}

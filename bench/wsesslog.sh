@@ -21,6 +21,8 @@
 # HOLD_PCT=98 PRECISION_PCT=5 CONFIRM_RUNS=3 LAG_RATES="200 1000" LAG_RUNS=3 UNDICI_RUNS=3
 # UNDICI_SECONDS=5 UNDICI_CONCURRENCY=50 TW_BUDGET=25000 FOREIGN_MAX=25 MAX_RETRIES=1
 # QUIET_WAIT_S=10 RETRY_QUIET_WAIT_S=30 SESSION_FILE=sessions/bookofxen.txt NGINX_TCP_NOPUSH=off
+# GEN_QUOTA_PCT=0 (e.g. 50: each generator runs in a cgroup limited to 50% of one core, so the
+# tools are compared at equal CPU; `npm run bench:equal-cpu` sets it)
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -69,6 +71,8 @@ for tool_pkg in nginx:nginx httperf:httperf taskset:util-linux ss:iproute2 timeo
   require_tool "${tool_pkg%%:*}" "${tool_pkg#*:}"
 done
 ulimit -n 65536 2>/dev/null || true
+GEN_QUOTA_PCT="${GEN_QUOTA_PCT:-0}"
+quota_setup "$GEN_QUOTA_PCT"
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RUN_DIR="$BENCH_DIR/runs/$STAMP"
@@ -114,6 +118,7 @@ meta session_file "$SESSION_FILE"
 meta port "$PORT"
 meta gen_cpu "$GEN_CPU"
 meta srv_cpu "$SRV_CPU"
+meta gen_quota_pct "$GEN_QUOTA_PCT"
 meta trial_seconds "$TRIAL_SECONDS"
 meta hold_pct "$HOLD_PCT"
 meta precision_pct "$PRECISION_PCT"
@@ -159,7 +164,7 @@ run_trial() {
   t0="$(date +%s.%N)"
   tf="$(mktemp)"
   # `time` reports the CPU of the whole command (timeout, taskset and the tool it execs).
-  { TIMEFORMAT='%U %S'; time timeout -s INT -k 5 "$limit" taskset -c "$GEN_CPU" "${cmd[@]}" >"$out" 2>&1; } 2>"$tf" || rc=$?
+  { TIMEFORMAT='%U %S'; time timeout -s INT -k 5 "$limit" taskset -c "$GEN_CPU" "${QUOTA_PREFIX[@]}" "${cmd[@]}" >"$out" 2>&1; } 2>"$tf" || rc=$?
   t1="$(date +%s.%N)"
   w1="$(proc_ticks "$NGINX_WORKER_PID")"; b1="$(box_busy_ticks)"; s1="$(box_steal_ticks)"
   times="$(tail -n1 "$tf")"; rm -f "$tf"
@@ -284,7 +289,7 @@ for ((i = 1; i <= UNDICI_RUNS; i++)); do
   tw="$(timewait_count)"
   w0="$(proc_ticks "$NGINX_WORKER_PID")"; b0="$(box_busy_ticks)"; s0="$(box_steal_ticks)"; t0="$(date +%s.%N)"
   rc=0
-  { TIMEFORMAT='%U %S'; time timeout -s INT -k 5 "$limit" taskset -c "$GEN_CPU" "${cmd[@]}" >"$RAW/$tag.json" 2>"$RAW/$tag.txt"; } 2>"$RAW/$tag.time" || rc=$?
+  { TIMEFORMAT='%U %S'; time timeout -s INT -k 5 "$limit" taskset -c "$GEN_CPU" "${QUOTA_PREFIX[@]}" "${cmd[@]}" >"$RAW/$tag.json" 2>"$RAW/$tag.txt"; } 2>"$RAW/$tag.time" || rc=$?
   t1="$(date +%s.%N)"; w1="$(proc_ticks "$NGINX_WORKER_PID")"; b1="$(box_busy_ticks)"; s1="$(box_steal_ticks)"
   line="$(node -e '
     const [file, tag, now, tw, rc, w, b, s, t0, t1, tck, times, cmd] = process.argv.slice(1);
