@@ -29,9 +29,14 @@ let packedFiles: string[] = [];
 
 /** Copy the runtime dependency tree of the repository into `target` and link their bins. */
 async function copyRuntimeDependencies(target: string): Promise<void> {
-  const { stdout } = await run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, env: npmEnv });
+  // `npm ls` exits 1 when node_modules also holds packages the lockfile does not list; the tree
+  // it prints is still the one we need.
+  const stdout = await run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, env: npmEnv }).then(
+    (r) => r.stdout,
+    (err: { stdout?: string }) => err.stdout ?? '',
+  );
   const paths = stdout.trim().split('\n').slice(1); // the first line is the project itself
-  expect(paths.length).toBeGreaterThan(0);
+  expect(paths.map((p) => relative(ROOT, p))).toContain(join('node_modules', 'yargs'));
   for (const path of paths) {
     const rel = relative(ROOT, path);
     cpSync(path, join(target, rel), { recursive: true });

@@ -143,6 +143,8 @@ describe('loadgen kube: manifests', () => {
       [['kube', '--parallelism', '2', '--server', 'h', `--wsesslog=10,0,${sessionFile}`], /Missing required argument: image/],
       [[...base.slice(0, -4), `--wsesslog=10,0,${join(dir, 'nope.txt')}`, '--parallelism', '2'], /can't open .*nope\.txt/],
       [[...base, '--parallelism', '2', '--start-at', 'noon'], /--start-at 'noon': expected an RFC 3339 time/],
+      [[...base, '--parallelism', '2', '--start-at', String(Date.now() - 1000)], /--start-at must be in the future/],
+      [[...base, '--parallelism', '2', '--start-at', String(Date.now() + 60_000), '--start-in', '5'], /--start-at or --start-in, not both/],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await loadgen(args);

@@ -64,6 +64,7 @@ export async function run(args: string[]): Promise<number> {
   const startIn = argv['start-in'] === undefined ? DEFAULT_START_IN : wholeNumber(argv['start-in'], '--start-in', 0, 86400);
   // Whole seconds read better in manifests and logs.
   const startAt = options.startAt ?? Math.ceil((now.getTime() + startIn * 1000) / 1000) * 1000;
+  if (startAt <= now.getTime()) throw new UsageError('kube: --start-at must be in the future: the pods still have to be scheduled and started');
   await loadSessionFile(options.sessionFile); // a bad session file fails here, not in N pods
   const sessionText = await readFile(options.sessionFile, 'utf8').catch((err: unknown) => {
     throw new UsageError(`can't open ${options.sessionFile}: ${fsReason(err)}`);

@@ -22,7 +22,10 @@ const NOT_IN_A_POD = ['--json', '--repeat', '--workers'];
 export async function run(args: string[]): Promise<number> {
   const refused = args.find((a) => NOT_IN_A_POD.some((name) => a === name || a.startsWith(`${name}=`)));
   if (refused !== undefined) throw new UsageError(`pod: ${refused.split('=')[0]} is not used in a pod (one run, one process; the results go to stdout)`);
-  if (args.includes('--help') || args.includes('-h')) return replay(args);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write('loadgen pod [replay options]: the replay each pod of `loadgen kube` runs; after the report it prints\nthe results as one framed line for `loadgen collect`. Its options are the replay\'s (below).\n\n');
+    return replay(args);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'loadgen-pod-'));
   try {
     const file = join(dir, 'results.json');

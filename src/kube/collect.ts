@@ -82,5 +82,6 @@ export function formatStartSpread(doc: ResultsDocument): string | undefined {
   const s = doc.startLateness;
   if (s === undefined) return undefined;
   const ms = (v: number): string => `${v.toFixed(1)} ms`;
-  return `Start: ${s.generators} generator${s.generators === 1 ? '' : 's'} began ${ms(s.minMs)} to ${ms(s.maxMs)} after --start-at ${s.startAt} (spread ${ms(s.maxMs - s.minMs)})`;
+  if (s.generators === 1) return `Start: began ${ms(s.minMs)} after --start-at ${s.startAt}`;
+  return `Start: ${s.generators} generators began ${ms(s.minMs)} to ${ms(s.maxMs)} after --start-at ${s.startAt} (spread ${ms(s.maxMs - s.minMs)})`;
 }
