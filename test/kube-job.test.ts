@@ -6,7 +6,7 @@
  * must be achieved, and every session must send the same requests as in a one-process run.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -97,6 +97,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await single?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('an Indexed Job simulated with local processes', () => {

@@ -5,14 +5,14 @@
  * completion index.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigMap } from 'kubernetes-models/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { addReplayOptions, toReplayOptions } from '../src/commands/replay-args.js';
 import { commandParser } from '../src/commands/yargs-common.js';
 
@@ -20,6 +20,8 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'loadgen.js');
 const dir = mkdtempSync(join(tmpdir(), 'loadgen-kube-'));
 const sessionFile = join(dir, 'site.txt');
 writeFileSync(sessionFile, '/index.html\n\t/logo.png\n/about.html think=0.5\n\n/api/items\n');
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function loadgen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

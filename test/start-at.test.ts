@@ -5,7 +5,7 @@
  * spread of start lateness.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -71,7 +71,10 @@ describe('loadgen --start-at', () => {
   beforeAll(async () => {
     server = await startRecordingServer();
   });
-  afterAll(async () => server.close());
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const base = () => ['--server', '127.0.0.1', '--port', String(server.port), `--wsesslog=3,0,${sessions}`, '--rate', '50', '--quiet'];
 
   it('waits until the instant, sends nothing before it, and records how late it began', async () => {
