@@ -5,6 +5,7 @@
  * one-line messages (never a stack trace) with the documented exit codes.
  */
 import { isUserError } from './errors.js';
+import { VERSION } from './version.js';
 
 type CommandRunner = (argv: string[]) => Promise<number>;
 
@@ -16,6 +17,9 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   sweep: async () => (await import('./sweep/command.js')).run,
   gate: async () => (await import('./gate/command.js')).run,
   report: async () => (await import('./commands/report.js')).run,
+  kube: async () => (await import('./commands/kube.js')).run,
+  collect: async () => (await import('./commands/collect.js')).run,
+  pod: async () => (await import('./commands/pod.js')).run,
   // Internal: one process of `--workers K`.
   __worker: async () => (await import('./commands/workers.js')).run,
 };
@@ -23,6 +27,10 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
 /** Run the CLI with these arguments (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const first = argv[0];
+  if (first === '--version' || first === '-V') {
+    process.stdout.write(`loadgen ${VERSION}\n`);
+    return 0;
+  }
   const name = first !== undefined && Object.hasOwn(COMMANDS, first) ? first : 'replay';
   const rest = name === first ? argv.slice(1) : argv;
   try {

@@ -81,6 +81,8 @@ export interface ReplayOptions {
   readonly recvBuffer: number;
   /** Verbosity (httperf -v): 1 prints rate samples as they are taken. */
   readonly verbose: number;
+  /** `--start-at`: wall-clock instant (epoch ms) of the first arrival; absent = start at once. */
+  readonly startAt?: number;
 }
 
 /** Defaults identical to httperf 0.9.0 where httperf has one. */

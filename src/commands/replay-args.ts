@@ -8,6 +8,7 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { parseStartAt } from '../engine/start-at.js';
 import { DEFAULT_REPLAY_OPTIONS, type ArrivalPattern, type ReplayOptions } from '../options.js';
 
 /** Options httperf accepts but ignores in --wsesslog mode; we accept them and say so. */
@@ -39,6 +40,7 @@ export function addReplayOptions<T>(y: Argv<T>) {
     .option('hog', { type: 'boolean', default: false, describe: 'accepted for httperf compatibility' })
     .option('send-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.sendBuffer), describe: 'accepted for httperf compatibility' })
     .option('recv-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.recvBuffer), describe: 'accepted for httperf compatibility' })
+    .option('start-at', { type: 'string', requiresArg: true, describe: 'begin at this instant: RFC 3339 (2026-01-31T12:00:00Z) or epoch ms; N generators start together' })
     .option('verbose', { alias: 'v', type: 'count', describe: 'print rate samples as they are taken' })
     .option('uri', { type: 'string', hidden: true })
     .option('method', { type: 'string', hidden: true })
@@ -106,6 +108,7 @@ export function toReplayOptions(args: ReplayArgv, rawArgs: readonly string[] = [
     sendBuffer: integer(argv['send-buffer'], '--send-buffer', 0, 2 ** 31 - 1),
     recvBuffer: integer(argv['recv-buffer'], '--recv-buffer', 0, 2 ** 31 - 1),
     verbose: typeof argv.verbose === 'number' ? argv.verbose : 0,
+    ...(argv['start-at'] === undefined ? {} : { startAt: parseStartAt(String(argv['start-at'])) }),
   };
 }
 

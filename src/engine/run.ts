@@ -8,7 +8,7 @@ import type { ReplayOptions } from '../options.js';
 import { Recorder } from '../record/recorder.js';
 import { deriveRates } from '../results/derive.js';
 import { summarize } from '../results/histogram.js';
-import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type HistogramName, type HistogramSummary, type ResultsDocument, type TimelineSample } from '../results/schema.js';
+import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type HistogramName, type HistogramSummary, type ResultsDocument, type StartLateness, type TimelineSample } from '../results/schema.js';
 import { formatEchoLine } from '../report/httperf.js';
 import { createArrivalSchedule, type ArrivalSchedule } from '../schedule/arrivals.js';
 import type { SessionFile } from '../session/model.js';
@@ -16,6 +16,7 @@ import { VERSION } from '../version.js';
 import type { EngineContext, PreparedTemplate, Target, Watched } from './context.js';
 import { prepareTemplates, resolveTarget } from './plan.js';
 import { Session } from './session.js';
+import { intendedStart, waitUntil, wallClockMs } from './start-at.js';
 
 export interface ReplayHooks {
   /** Called with each 5-s sample as it is taken. */
@@ -55,7 +56,9 @@ class Run implements EngineContext {
   private sampleIndex = 0;
   private finished = false;
   private resolve!: (doc: ResultsDocument) => void;
-  private readonly startedAt = new Date();
+  private startedAt = new Date();
+  private cancelWait: (() => void) | null = null;
+  private startLateness: StartLateness | undefined;
   private cpu0 = process.cpuUsage();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
 
@@ -82,24 +85,44 @@ class Run implements EngineContext {
         return;
       }
       signal?.addEventListener('abort', this.onAbort, { once: true });
-      this.loopDelay.enable();
-      this.cpu0 = process.cpuUsage();
-      this.t0 = performance.now();
-      this.lastSampleAt = this.t0;
-      this.scheduleSample();
-      if (this.watched) {
-        const tick = Math.min(100, Math.max(5, this.connectTimeoutMs / 20));
-        this.watchdog = setInterval(this.checkDeadlines, tick);
-      }
-      if (this.schedule.sequential) this.createSession(this.t0);
-      else {
-        this.nextDue = this.schedule.next();
-        this.pumpArrivals();
-      }
+      const { startAt, arrival, client } = this.options;
+      if (startAt === undefined) this.begin();
+      else this.cancelWait = waitUntil(intendedStart(startAt, arrival, client), () => this.begin(startAt));
     });
   }
 
-  private readonly onAbort = (): void => this.finish('interrupted');
+  /** Start the clock and the first arrival; with --start-at, record how late that is. */
+  private begin(startAt?: number): void {
+    this.cancelWait = null;
+    if (startAt !== undefined) {
+      const late = wallClockMs() - intendedStart(startAt, this.options.arrival, this.options.client);
+      this.startLateness = { startAt: new Date(startAt).toISOString(), minMs: late, maxMs: late, generators: 1 };
+    }
+    this.startedAt = new Date();
+    this.loopDelay.enable();
+    this.cpu0 = process.cpuUsage();
+    this.t0 = performance.now();
+    this.lastSampleAt = this.t0;
+    this.scheduleSample();
+    if (this.watched) {
+      const tick = Math.min(100, Math.max(5, this.connectTimeoutMs / 20));
+      this.watchdog = setInterval(this.checkDeadlines, tick);
+    }
+    if (this.schedule.sequential) this.createSession(this.t0);
+    else {
+      this.nextDue = this.schedule.next();
+      this.pumpArrivals();
+    }
+  }
+
+  private readonly onAbort = (): void => {
+    // Stopped while waiting for --start-at: nothing ran, the run lasted no time.
+    if (this.cancelWait) {
+      this.cancelWait();
+      this.t0 = performance.now();
+    }
+    this.finish('interrupted');
+  };
 
   /** EngineContext: a session ended (its result is recorded). */
   sessionDestroyed(session: object): void {
@@ -217,6 +240,7 @@ class Run implements EngineContext {
       },
       timeline,
       histograms,
+      ...(this.startLateness ? { startLateness: this.startLateness } : {}),
     });
   }
 }

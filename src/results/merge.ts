@@ -15,6 +15,7 @@ import {
   type HistogramName,
   type HistogramSummary,
   type ResultsDocument,
+  type StartLateness,
   type TimelineSample,
 } from './schema.js';
 
@@ -119,6 +120,20 @@ function mergeGenerators(all: readonly GeneratorStats[]): GeneratorStats {
   };
 }
 
+/** Spread of the --start-at lateness over the generators that recorded one (none: absent). */
+function mergeStartLateness(docs: readonly ResultsDocument[]): { startLateness?: StartLateness } {
+  const all = docs.map((d) => d.startLateness).filter((s): s is StartLateness => s !== undefined);
+  if (all.length === 0) return {};
+  return {
+    startLateness: {
+      startAt: all[0]!.startAt,
+      minMs: Math.min(...all.map((s) => s.minMs)),
+      maxMs: Math.max(...all.map((s) => s.maxMs)),
+      generators: sumOf(all, (s) => s.generators),
+    },
+  };
+}
+
 /** Time span of the documents: earliest start and latest end (NaN when a stamp is unreadable). */
 function timeSpan(docs: readonly ResultsDocument[]): { start: number; end: number } {
   const starts = docs.map((d) => Date.parse(d.startedAt));
@@ -173,5 +188,6 @@ export function mergeResults(docs: readonly ResultsDocument[]): ResultsDocument 
     generator: mergeGenerators(docs.map((d) => d.generator)),
     timeline,
     histograms,
+    ...mergeStartLateness(docs),
   };
 }

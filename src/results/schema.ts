@@ -189,6 +189,19 @@ export interface GeneratorStats {
   lateSessions: number;
 }
 
+/**
+ * `--start-at`: how late the first arrival began after its intended instant (wall clock, ms).
+ * One generator: minMs = maxMs. Merged: the earliest and latest generator (maxMs - minMs is the
+ * spread of the shared start) and how many generators recorded it.
+ */
+export interface StartLateness {
+  /** The requested instant, ISO 8601. */
+  startAt: string;
+  minMs: number;
+  maxMs: number;
+  generators: number;
+}
+
 /** The whole results document. */
 export interface ResultsDocument {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
@@ -213,4 +226,6 @@ export interface ResultsDocument {
   generator: GeneratorStats;
   timeline: TimelineSample[];
   histograms: Record<HistogramName, HistogramSummary>;
+  /** Present when the run was given --start-at (optional: older documents lack it). */
+  startLateness?: StartLateness;
 }
