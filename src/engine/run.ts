@@ -187,7 +187,7 @@ class Run implements EngineContext {
 
   /** Next cut at the next multiple of the (possibly coarsened) bucket width on the wall clock. */
   private scheduleBucket(): void {
-    const width = this.recorder.fineTimeline.bucketMs;
+    const width = this.recorder.fine.bucketMs;
     const now = wallClockMs();
     this.bucketTimer = setTimeout(this.cutBucket, slotOf(now, width) + width - now);
   }
@@ -258,7 +258,7 @@ class Run implements EngineContext {
         lateSessions: this.recorder.lateSessions,
       },
       timeline,
-      fineTimeline: this.recorder.fineTimeline,
+      fineTimeline: this.recorder.fineTimeline(),
       histograms,
     });
   }

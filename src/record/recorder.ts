@@ -6,7 +6,7 @@
  */
 import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
 import { HISTOGRAM_MAX_US, newHistogram, recordMs, type Histogram } from '../results/histogram.js';
-import { appendBucket, FINE_BUCKET_MS, FINE_MAX_BUCKETS, newBucketHistogram, slotOf, summarizeBucket } from '../results/fine-timeline.js';
+import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket } from '../results/fine-timeline.js';
 
 /** httperf's error categories, keyed by the field of ErrorCounters. */
 export type ErrorKind = keyof ErrorCounters;
@@ -127,7 +127,8 @@ export class Recorder {
     connectionLifetime: newHistogram(),
   };
   readonly timeline: TimelineSample[] = [];
-  readonly fineTimeline: FineTimeline = { bucketMs: FINE_BUCKET_MS, maxBuckets: FINE_MAX_BUCKETS, buckets: [] };
+  /** The fine timeline, bounded in memory (see FineTimelineBuilder). */
+  readonly fine: FineTimelineBuilder;
   /** Errors since the start (sum of the error counters), kept for sampling. */
   errorsTotal = 0;
   replies5xx = 0;
@@ -256,6 +257,16 @@ export class Recorder {
     return sample;
   }
 
+  /** `maxBuckets` caps the fine timeline's bucket count (the default suits any run length). */
+  constructor(maxBuckets?: number) {
+    this.fine = new FineTimelineBuilder(maxBuckets);
+  }
+
+  /** The fine timeline so far, every bucket at one width. */
+  fineTimeline(): FineTimeline {
+    return this.fine.timeline();
+  }
+
   /** The first fine bucket opens at `nowMs` (wall clock, Unix ms). */
   startBuckets(nowMs: number): void {
     this.bucketFrom = nowMs;
@@ -271,8 +282,8 @@ export class Recorder {
     const { errors: _total, ...counts } = difference(now, this.bucketMarks);
     const errors = { ...this.counters.errors };
     for (const kind of Object.keys(errors) as ErrorKind[]) errors[kind] -= this.bucketErrorMarks[kind];
-    const width = this.fineTimeline.bucketMs;
-    appendBucket(this.fineTimeline, {
+    const width = this.fine.bucketMs;
+    this.fine.append({
       start: slotOf(this.bucketFrom, width),
       from: this.bucketFrom,
       to: nowMs,

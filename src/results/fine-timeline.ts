@@ -122,7 +122,7 @@ export function coarsen(buckets: readonly FineBucket[], bucketMs: number): FineB
   return out;
 }
 
-/** Double the width until the bucket count is within the cap (in place). */
+/** Double the width until the bucket count is within the cap (in place; for merges after a run). */
 export function enforceCap(timeline: FineTimeline): void {
   while (timeline.buckets.length > timeline.maxBuckets) {
     timeline.bucketMs *= 2;
@@ -130,15 +130,74 @@ export function enforceCap(timeline: FineTimeline): void {
   }
 }
 
+/** Slot groups coarsened per appended bucket while a coarsening is under way (about 1 ms each). */
+const COARSEN_STEPS_PER_APPEND = 4;
+
 /**
- * Append a closed bucket (in place). A bucket whose slot is the last stored one's (after a
- * coarsening the open bucket started inside the last slot) is merged into it.
+ * Builds a fine timeline as a run goes, bounded in memory. When the bucket count passes the cap,
+ * the width doubles at once for new buckets, but the older buckets are merged into the new width
+ * a few slots per appended bucket, so no single bucket cut stalls the generator's event loop
+ * (merging all 2000 buckets at once takes about a second). `timeline()` finishes any merge left.
  */
-export function appendBucket(timeline: FineTimeline, bucket: FineBucket): void {
-  const last = timeline.buckets.at(-1);
-  if (last !== undefined && last.start === bucket.start) timeline.buckets[timeline.buckets.length - 1] = mergeBuckets(bucket.start, [last, bucket]);
-  else timeline.buckets.push(bucket);
-  enforceCap(timeline);
+export class FineTimelineBuilder {
+  private width = FINE_BUCKET_MS;
+  /** Oldest first: buckets already at `width`, buckets still at width/2, newest at `width`. */
+  private head: FineBucket[] = [];
+  private pending: FineBucket[] = [];
+  private tail: FineBucket[] = [];
+
+  constructor(private readonly maxBuckets = FINE_MAX_BUCKETS) {}
+
+  /** Width for the next bucket, ms. */
+  get bucketMs(): number {
+    return this.width;
+  }
+
+  /** Buckets held now (the memory bound: at most maxBuckets + 1). */
+  get size(): number {
+    return this.head.length + this.pending.length + this.tail.length;
+  }
+
+  /**
+   * Add a closed bucket (its start is a slot of the current width). A bucket whose slot is the
+   * newest one's (after a doubling, the open bucket began inside the last slot) is merged into it.
+   */
+  append(bucket: FineBucket): void {
+    const last = this.tail.at(-1);
+    const lastHead = this.pending.length === 0 && this.tail.length === 0 ? this.head.at(-1) : undefined;
+    if (last !== undefined && last.start === bucket.start) this.tail[this.tail.length - 1] = mergeBuckets(bucket.start, [last, bucket]);
+    else if (lastHead !== undefined && lastHead.start === bucket.start) this.head[this.head.length - 1] = mergeBuckets(bucket.start, [lastHead, bucket]);
+    else this.tail.push(bucket);
+    this.step(COARSEN_STEPS_PER_APPEND);
+    if (this.size > this.maxBuckets) {
+      this.step(Infinity); // only with a very small cap can a new doubling come before the last finished
+      this.pending = [...this.head, ...this.tail];
+      this.head = [];
+      this.tail = [];
+      this.width *= 2;
+    }
+  }
+
+  /** Merge up to `groups` slots of pending buckets into the current width. */
+  private step(groups: number): void {
+    for (let done = 0; done < groups && this.pending.length > 0; done++) {
+      const slot = Math.floor(this.pending[0]!.start / this.width) * this.width;
+      let n = 1;
+      while (n < this.pending.length && this.pending[n]!.start < slot + this.width) n++;
+      const group = this.pending.splice(0, n);
+      // The last pending slot can be the first new bucket's (the doubling came mid-slot).
+      if (this.pending.length === 0 && this.tail[0]?.start === slot) group.push(this.tail.shift()!);
+      this.head.push(mergeBuckets(slot, group));
+    }
+  }
+
+  /** The timeline so far, every bucket at one width (finishes a coarsening under way). */
+  timeline(): FineTimeline {
+    this.step(Infinity);
+    this.head.push(...this.tail);
+    this.tail = [];
+    return { bucketMs: this.width, maxBuckets: this.maxBuckets, buckets: this.head };
+  }
 }
 
 /**
