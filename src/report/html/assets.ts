@@ -60,6 +60,26 @@ export const PAGE_SCRIPT = `
     return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
   }
 
+  // Windows where the figure was not measurable: a light band with its reason, not a zero.
+  function shadeGaps(u, gaps, labels) {
+    var ctx = u.ctx;
+    ctx.save();
+    gaps.forEach(function (g, i) {
+      var x0 = u.valToPos(g.from, 'x', true);
+      var x1 = u.valToPos(g.to, 'x', true);
+      if (labels) {
+        ctx.fillStyle = '#4a5263';
+        ctx.font = Math.round(11.5 * devicePixelRatio) + 'px system-ui, sans-serif';
+        ctx.textAlign = 'center';
+        ctx.fillText(g.label, (x0 + x1) / 2, u.bbox.top + (14 + 14 * (i % 2)) * devicePixelRatio);
+      } else {
+        ctx.fillStyle = 'rgba(120, 130, 150, 0.14)';
+        ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+      }
+    });
+    ctx.restore();
+  }
+
   function draw(spec) {
     var root = document.getElementById('chart-' + spec.id).querySelector('.plot');
     var tables = spec.tables.filter(function (t) { return t.x.length > 0 && t.series.length > 0; });
@@ -83,7 +103,7 @@ export const PAGE_SCRIPT = `
       cursor: { drag: { x: true, y: false } },
       scales: {
         x: percentile ? { time: false, distr: 3, log: 10, range: function () { return [1, Math.pow(10, Math.ceil(Math.log10(Math.max(10, xMax))))]; } } : { time: false, range: function (u, min, max) { return [0, max > 0 ? max : 1]; } },
-        y: spec.yFromZero ? { range: function (u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; } } : {}
+        y: spec.yLog ? { distr: 3, log: 10 } : spec.yFromZero ? { range: function (u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; } } : {}
       },
       legend: { live: true },
       series: [{
@@ -92,9 +112,14 @@ export const PAGE_SCRIPT = `
       }].concat(series.map(function (s, i) {
         // One run: a colour per line. Several runs: a colour per run, the line style says what it is.
         var colour = data.colours[(single ? i : s.run) % data.colours.length];
-        return { label: s.label, stroke: colour, width: s.width, dash: s.dash, scale: s.scale, spanGaps: false,
+        var line = { label: s.label, stroke: colour, width: s.width, dash: s.dash, scale: s.scale, spanGaps: false,
           points: { show: percentile ? false : undefined, size: 5, fill: colour },
           value: function (u, v) { return number(v); } };
+        if (s.pointsOnly) {
+          line.paths = function () { return null; };
+          line.points = { show: true, size: 7, stroke: colour, fill: '#ffffff', width: 1.5 };
+        }
+        return line;
       })),
       axes: [
         { label: spec.xLabel, grid: { stroke: '#eef0f4' },
@@ -103,6 +128,7 @@ export const PAGE_SCRIPT = `
         { label: spec.yLabel, scale: 'y', grid: { stroke: '#eef0f4' } }
       ].concat(hasY2 ? [{ label: spec.y2Label, scale: 'y2', side: 1, grid: { show: false } }] : [])
     };
+    if (spec.gaps && spec.gaps.length > 0) opts.hooks = { drawClear: [function (u) { shadeGaps(u, spec.gaps, false); }], draw: [function (u) { shadeGaps(u, spec.gaps, true); }] };
     if (hasY2) opts.scales.y2 = { range: function (u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; } };
     var plot = new uPlot(opts, aligned, root);
     charts.push({ id: spec.id, labels: series.map(function (s) { return s.label; }), data: plot.data, plot: plot });

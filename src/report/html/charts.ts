@@ -20,6 +20,8 @@ export interface SeriesSpec {
   scale: 'y' | 'y2';
   /** One value per x; null where the figure was not measurable. */
   values: (number | null)[];
+  /** Drawn as markers only (a maximum: one value, not a trend, and often on top of p99). */
+  pointsOnly?: boolean;
 }
 
 /** The series of one run over its own x values (runs are joined on x in the page). */
@@ -41,9 +43,13 @@ export interface ChartSpec {
   xKind: 'seconds' | 'percentile';
   /** The left axis starts at zero (rates, counts), so small wobbles do not look like collapses. */
   yFromZero: boolean;
+  /** A log left axis (latency over time: a stall of seconds and a normal 5 ms both stay readable). */
+  yLog?: boolean;
   tables: TableSpec[];
   /** Honesty notes: windows where a figure was not measurable, missing data, merged caveats. */
   notes: string[];
+  /** Windows (seconds into the run) shaded and labelled because the figure was not measurable there. */
+  gaps?: { from: number; to: number; label: string }[];
 }
 
 /** A results document with the name it is shown under. */
@@ -119,10 +125,18 @@ function requestsPerSession(doc: ResultsDocument): number {
   return counts.length === 0 ? 0 : counts.reduce((a, b) => a + b, 0) / counts.length;
 }
 
+/** Replies per second of each fine bucket, as a thin line under the 5-s samples (none for 1.0 documents). */
+function fineReplyRate(doc: ResultsDocument, run: number, name: (run: number, name: string) => string): TableSpec[] {
+  const fine = doc.fineTimeline;
+  if (!fine) return [];
+  const x = fine.buckets.map((b) => secondsIntoRun(doc, b.to));
+  return [{ x, series: [series(name(run, `replies/s per ${fine.bucketMs / 1000}-s bucket`), run, fine.buckets.map((b) => perSecond(b.replies, b)), SOLID, 1)] }];
+}
+
 /** Requests and replies per 5-s sample against the demanded request rate. */
 export function requestRateChart(runs: readonly LabelledRun[]): ChartSpec {
   const name = naming(runs);
-  const tables = runs.map(({ doc }, run): TableSpec => {
+  const tables = runs.map(({ doc }, run): TableSpec[] => {
     const x = doc.timeline.map((s) => s.t);
     const rate = (pick: (s: (typeof doc.timeline)[number]) => number) => doc.timeline.map((s) => (s.interval > 0 ? pick(s) / s.interval : null));
     const out = [
@@ -131,12 +145,12 @@ export function requestRateChart(runs: readonly LabelledRun[]): ChartSpec {
     ];
     const demanded = doc.run.targetSessionRate * requestsPerSession(doc);
     if (demanded > 0) out.push(series(name(run, 'demanded requests/s'), run, x.map(() => demanded), DASHED, 1.5));
-    return { x, series: out };
-  });
+    return [{ x, series: out }, ...fineReplyRate(doc, run, name)];
+  }).flat();
   return {
     id: 'request-rate',
     title: 'Request and reply rate per 5-s sample: achieved vs demanded',
-    caption: 'Replies and requests per second in each 5-s sample. The demanded request rate is the session rate times the mean requests per session: a steady-state figure (a run\'s first and last seconds are below it by design, as sessions ramp up and drain).',
+    caption: 'Replies and requests per second in each 5-s sample (thin line: replies per second of each fine bucket). The demanded request rate is the session rate times the mean requests per session: a steady-state figure (a run\'s first and last seconds are below it by design, as sessions ramp up and drain).',
     xLabel: 'seconds into the run',
     yLabel: 'per second',
     xKind: 'seconds',
@@ -150,6 +164,8 @@ export function requestRateChart(runs: readonly LabelledRun[]): ChartSpec {
 export function latencyChart(runs: readonly LabelledRun[]): ChartSpec {
   const name = naming(runs);
   const notes: string[] = [];
+  const gaps: { from: number; to: number; label: string }[] = [];
+  const gapRun: number[] = [];
   const tables = runs.map(({ doc, label }, run): TableSpec => {
     const fine = doc.fineTimeline;
     if (!fine) {
@@ -157,6 +173,12 @@ export function latencyChart(runs: readonly LabelledRun[]): ChartSpec {
       return { x: [], series: [] };
     }
     const x = fine.buckets.map((b) => secondsIntoRun(doc, b.to));
+    for (const b of fine.buckets.filter((b) => b.replyTime.count === 0)) {
+      const from = secondsIntoRun(doc, b.from);
+      const last = gaps.at(-1);
+      if (last && gapRun.at(-1) === run && Math.abs(last.to - from) < 0.01) last.to = secondsIntoRun(doc, b.to);
+      else if (gapRun.push(run)) gaps.push({ from, to: secondsIntoRun(doc, b.to), label: runs.length > 1 ? `${label}: no replies` : 'no replies' });
+    }
     const pick = (field: 'p50' | 'p90' | 'p99' | 'max') => fine.buckets.map((b) => (b.replyTime.count > 0 ? b.replyTime[field] / 1000 : null));
     const empty = fine.buckets.flatMap((b, i) => (b.replyTime.count === 0 ? [x[i]!] : []));
     if (empty.length > 0) notes.push(`${label}: no reply completed in ${describeWindows(empty, x.length, `${fine.bucketMs / 1000}-s buckets`)}; latency is not measurable there and the lines have gaps.`);
@@ -166,7 +188,7 @@ export function latencyChart(runs: readonly LabelledRun[]): ChartSpec {
         series(name(run, 'p50'), run, pick('p50'), SOLID, 2),
         series(name(run, 'p90'), run, pick('p90'), DASH_DOT, 1.5),
         series(name(run, 'p99'), run, pick('p99'), DASHED, 1.5),
-        series(name(run, 'max'), run, pick('max'), DOTTED, 1),
+        { ...series(name(run, 'max'), run, pick('max'), SOLID, 1), pointsOnly: true },
       ],
     };
   });
@@ -174,13 +196,15 @@ export function latencyChart(runs: readonly LabelledRun[]): ChartSpec {
   return {
     id: 'latency',
     title: `Reply time percentiles per ${width}-s bucket`,
-    caption: 'Request sent to last byte of the reply, for the replies completed in each bucket (HdrHistogram per bucket, 1 % resolution; max is exact). A rise in p99 and max with a flat p50 is a stall that hit some requests; a rise of every line is the server slowing down.',
+    caption: 'Request sent to last byte of the reply, for the replies completed in each bucket (HdrHistogram per bucket, 1 % resolution; max, the markers, is exact). A rise in p99 and max with a flat p50 is a stall that hit some requests; a rise of every line is the server slowing down.',
     xLabel: 'seconds into the run',
-    yLabel: 'ms',
+    yLabel: 'ms (log scale)',
     xKind: 'seconds',
-    yFromZero: true,
+    yFromZero: false,
+    yLog: true,
     tables,
     notes,
+    gaps,
   };
 }
 
