@@ -24,7 +24,11 @@ export class ProgressLine {
   /** Sessions/s the arrival schedule demands; 0 for one session after another. */
   private readonly demandedRate: number;
 
-  constructor(private readonly options: ReplayOptions) {
+  /** `generators`: processes whose samples are added (--workers). */
+  constructor(
+    private readonly options: ReplayOptions,
+    private readonly generators = 1,
+  ) {
     this.demandedRate = createArrivalSchedule(options.arrival, options.seed).rate;
   }
 
@@ -40,14 +44,16 @@ export class ProgressLine {
     return `\r\x1b[K${this.format()}`;
   }
 
-  /** `[25s] 1990 replies (80.2/s in the last 5 s), sessions 400 started, 380 done of 400, 0 errors, arrivals end in 0 s` */
+  /** `[25s] 1990 replies (80.2/s in the latest sample), sessions 400 started, 380 done of 400, 0 errors, all sessions started` */
   format(): string {
     const all = this.totals.filter((t) => t !== undefined);
     const sum = (pick: (t: Totals) => number): number => all.reduce((total, t) => total + pick(t), 0);
     const elapsed = Math.max(...all.map((t) => t.t));
     const done = sum((t) => t.sessionsDone);
     const n = this.options.sessions;
-    return `[${elapsed.toFixed(0)}s] ${sum((t) => t.replies)} replies (${sum((t) => t.rate).toFixed(1)}/s in the last 5 s), sessions ${sum((t) => t.sessionsStarted)} started, ${done} done of ${n}, ${sum((t) => t.errors)} errors, ${this.timeLeft(elapsed, done)}`;
+    // The rate is a sum over generators: shown once each has sent a sample, never a partial sum.
+    const rate = all.length < this.generators ? 'rate after every worker reports' : `${sum((t) => t.rate).toFixed(1)}/s in the latest sample`;
+    return `[${elapsed.toFixed(0)}s] ${sum((t) => t.replies)} replies (${rate}), sessions ${sum((t) => t.sessionsStarted)} started, ${done} done of ${n}, ${plural(sum((t) => t.errors), 'error')}, ${this.timeLeft(elapsed, done)}`;
   }
 
   /**
@@ -64,4 +70,9 @@ export class ProgressLine {
     if (done === 0) return 'time left not known yet';
     return `about ${(((n - done) * elapsed) / done).toFixed(0)} s left`;
   }
+}
+
+/** `1 error`, `2 errors`. */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -81,7 +81,7 @@ async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<t
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = !quiet && options.verbose === 0 && process.stderr.isTTY === true;
-  const line = new ProgressLine(options);
+  const line = new ProgressLine(options, workers);
   const onSample = (sample: TimelineSample, worker = 0): void => {
     if (options.verbose > 0 && workers === 1) process.stdout.write(`${formatRateSampleLines(sample)}\n`);
     else if (progress) process.stderr.write(line.add(sample, worker));
