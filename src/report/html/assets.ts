@@ -23,12 +23,15 @@ h2 { font-size: 16px; margin: 0 0 4px; font-weight: 620; }
 .meta { color: var(--muted); margin-left: 6px; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
 .warning { background: #fff4e5; border: 1px solid #f5c27a; color: #7a4a00; padding: 8px 12px; border-radius: 6px; margin: 6px 0; }
-table.figures { border-collapse: collapse; background: var(--paper); border: 1px solid var(--line); border-radius: 8px; margin: 10px 0 18px; width: 100%; font-variant-numeric: tabular-nums; }
-table.figures th, table.figures td { text-align: left; padding: 4px 12px; border-bottom: 1px solid var(--line); font-size: 13px; vertical-align: top; }
-table.figures tr:first-child th { font-size: 13px; padding-top: 8px; }
-table.figures tr.section th { background: #eef1f6; color: var(--muted); font-size: 11.5px; text-transform: uppercase; letter-spacing: .04em; padding-top: 5px; }
-table.figures td { font-weight: 500; }
-table.figures tr > th:first-child { font-weight: 500; color: var(--muted); width: 230px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 12px; margin: 10px 0 18px; }
+.figures.compare { grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); }
+.figures table { border-collapse: collapse; background: var(--paper); border: 1px solid var(--line); border-radius: 8px; width: 100%; font-variant-numeric: tabular-nums; align-self: start; }
+.figures th, .figures td { text-align: left; padding: 3px 10px; border-bottom: 1px solid var(--line); font-size: 12.5px; vertical-align: top; }
+.figures tr:last-child > * { border-bottom: none; }
+.figures tr.head th { background: #eef1f6; color: var(--ink); font-size: 11.5px; text-transform: uppercase; letter-spacing: .04em; font-weight: 650; padding-top: 5px; }
+.figures tr.head th:first-child { color: var(--muted); }
+.figures td { font-weight: 550; }
+.figures tr > th:first-child { font-weight: 450; color: var(--muted); width: 45%; }
 section.chart { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px 10px; margin: 0 0 16px; }
 .caption { color: var(--muted); margin: 0 0 8px; font-size: 12.5px; max-width: 980px; }
 .plot { min-height: 60px; }
@@ -92,7 +95,12 @@ export const PAGE_SCRIPT = `
     }
     var aligned = tables.length === 1
       ? [tables[0].x].concat(tables[0].series.map(function (s) { return s.values; }))
-      : uPlot.join(tables.map(function (t) { return [t.x].concat(t.series.map(function (s) { return s.values; })); }));
+      : uPlot.join(
+          tables.map(function (t) { return [t.x].concat(t.series.map(function (s) { return s.values; })); }),
+          // 2 = NULL_EXPAND: a gap also covers the other runs' x values inside it, so no line
+          // heads into a window where the figure was not measurable.
+          tables.map(function (t) { return [0].concat(t.series.map(function () { return 2; })); })
+        );
     var percentile = spec.xKind === 'percentile';
     var single = data.runs === 1;
     var xMax = Math.max.apply(null, aligned[0]);

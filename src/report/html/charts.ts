@@ -309,7 +309,6 @@ export function generatorChart(runs: readonly LabelledRun[]): ChartSpec {
 export function allCharts(runs: readonly LabelledRun[]): ChartSpec[] {
   return [
     requestRateChart(runs),
-    sessionRateChart(runs),
     latencyChart(runs),
     distributionChart(
       runs,
@@ -318,6 +317,8 @@ export function allCharts(runs: readonly LabelledRun[]): ChartSpec[] {
       'HdrHistogram percentile plot of the whole run: response time (request sent to first byte of the status line, dashed) and reply time (to the last byte, solid). The x axis is 1/(1-percentile) on a log scale, so the tail (99 %, 99.9 %, ...) gets as much room as the median.',
       ['replyTime', 'responseTime'],
     ),
+    errorsChart(runs),
+    sessionRateChart(runs),
     distributionChart(
       runs,
       'start-lag',
@@ -325,7 +326,6 @@ export function allCharts(runs: readonly LabelledRun[]): ChartSpec[] {
       'How late each session started against its place on the arrival schedule. Large lag means the generator could not keep the demanded rate, and latency figures understate what users would have seen.',
       ['startLag'],
     ),
-    errorsChart(runs),
     generatorChart(runs),
   ];
 }

@@ -36,16 +36,15 @@ function swatch(run: number): string {
   return `<span class="swatch" style="background:${RUN_COLOURS[run % RUN_COLOURS.length]}"></span>`;
 }
 
-function summaryTable(runs: readonly LabelledRun[]): string {
-  const head = `<tr><th></th>${runs.map((r, i) => `<th>${swatch(i)}${escapeHtml(r.label)}</th>`).join('')}</tr>`;
-  const body = summarySections(runs)
-    .map(
-      (section) =>
-        `<tr class="section"><th colspan="${runs.length + 1}">${escapeHtml(section.heading)}</th></tr>` +
-        section.rows.map(([name, ...cells]) => `<tr><th>${escapeHtml(name)}</th>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join(''),
-    )
-    .join('');
-  return `<table class="figures">${head}${body}</table>`;
+/** The figures: one small table per section, laid out in a grid; a column per run. */
+function summaryTables(runs: readonly LabelledRun[]): string {
+  const head = (heading: string): string =>
+    `<tr class="head"><th>${escapeHtml(heading)}</th>${runs.map((r, i) => `<th>${runs.length > 1 ? `${swatch(i)}${escapeHtml(r.label)}` : ''}</th>`).join('')}</tr>`;
+  const tables = summarySections(runs).map(
+    (section) =>
+      `<table>${head(section.heading)}${section.rows.map(([name, ...cells]) => `<tr><th>${escapeHtml(name)}</th>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</table>`,
+  );
+  return `<div class="figures${runs.length > 1 ? ' compare' : ''}">${tables.join('')}</div>`;
 }
 
 function chartSection(chart: ChartSpec): string {
@@ -81,7 +80,7 @@ export function renderHtmlReport(runs: readonly LabelledRun[]): string {
 ${warnings}
 </header>
 <main>
-${summaryTable(runs)}
+${summaryTables(runs)}
 ${charts.map(chartSection).join('\n')}
 </main>
 <footer>Made by loadgen. Times on the x axes are seconds since each run's start; rates are counts divided by the measured length of their own window.</footer>
