@@ -28,15 +28,20 @@ function lcg(seed: number): () => number {
 function simulate(recorder: Recorder, seconds: number, perSecond: (s: number) => number, latency: () => number, late = 0): void {
   recorder.startBuckets(ORIGIN);
   for (let s = 0; s < seconds; s++) {
-    for (let i = 0; i < perSecond(s); i++) {
-      const ms = latency();
-      recorder.replyStarted(ms / 2);
-      recorder.replyCompleted(200, 100, 1000, 0, ms, ms / 2);
-    }
-    recorder.sessionStarted(s % 3);
-    if (s % 7 === 6) recorder.error('connReset');
+    recordSecond(recorder, s, perSecond(s), latency);
     recorder.closeBucket(ORIGIN - 300 + (s + 1) * 1000 + late, HEALTH);
   }
+}
+
+/** What one generator records in second `s`: `replies` replies, a session start, maybe an error. */
+function recordSecond(recorder: Recorder, s: number, replies: number, latency: () => number): void {
+  for (let i = 0; i < replies; i++) {
+    const ms = latency();
+    recorder.replyStarted(ms / 2);
+    recorder.replyCompleted(200, 100, 1000, 0, ms, ms / 2);
+  }
+  recorder.sessionStarted(s % 3);
+  if (s % 7 === 6) recorder.error('connReset');
 }
 
 /** Every count of a timeline added up. */
@@ -174,15 +179,7 @@ describe('fine timeline merge across generators', () => {
     const lb = latencies(2);
     all.startBuckets(ORIGIN);
     for (let s = 0; s < 30; s++) {
-      for (const latency of [la, lb]) {
-        for (let i = 0; i < rate(s); i++) {
-          const ms = latency();
-          all.replyStarted(ms / 2);
-          all.replyCompleted(200, 100, 1000, 0, ms, ms / 2);
-        }
-        all.sessionStarted(s % 3);
-        if (s % 7 === 6) all.error('connReset');
-      }
+      for (const latency of [la, lb]) recordSecond(all, s, rate(s), latency);
       all.closeBucket(ORIGIN - 300 + (s + 1) * 1000, { cpuSeconds: 0.5, loopDelayP99Ms: 1, loopDelayMaxMs: 3 });
     }
     return { a, b, all };

@@ -5,7 +5,7 @@
  * latency) is a gap (null) and the chart's notes say where, instead of a zero.
  */
 import { errorTotal } from '../../results/fine-timeline.js';
-import { type ErrorCounters, type FineBucket, type ResultsDocument } from '../../results/schema.js';
+import type { ErrorCounters, FineBucket, FineTimeline, ResultsDocument } from '../../results/schema.js';
 import { percentileDistribution } from './percentiles.js';
 
 /** One plotted line. */
@@ -48,8 +48,15 @@ export interface ChartSpec {
   tables: TableSpec[];
   /** Honesty notes: windows where a figure was not measurable, missing data, merged caveats. */
   notes: string[];
-  /** Windows (seconds into the run) shaded and labelled because the figure was not measurable there. */
-  gaps?: { from: number; to: number; label: string }[];
+  /** Windows shaded and labelled because the figure was not measurable there. */
+  gaps?: GapSpec[];
+}
+
+/** A window (seconds into the run) in which a figure was not measurable. */
+export interface GapSpec {
+  from: number;
+  to: number;
+  label: string;
 }
 
 /** A results document with the name it is shown under. */
@@ -160,37 +167,56 @@ export function requestRateChart(runs: readonly LabelledRun[]): ChartSpec {
   };
 }
 
-/** Reply-time percentiles per fine bucket. */
-export function latencyChart(runs: readonly LabelledRun[]): ChartSpec {
-  const name = naming(runs);
-  const notes: string[] = [];
-  const gaps: { from: number; to: number; label: string }[] = [];
-  const gapRun: number[] = [];
-  const tables = runs.map(({ doc, label }, run): TableSpec => {
+/** What a chart over fine buckets draws for one run: its series, given the buckets' x values. */
+type FineSeries = (doc: ResultsDocument, fine: FineTimeline, x: number[], run: number, label: string) => SeriesSpec[];
+
+/**
+ * One table per run over its fine buckets (x = bucket end, seconds into the run); a run without
+ * a fine timeline gets an empty table and a note saying why.
+ */
+function fineTables(runs: readonly LabelledRun[], notes: string[], build: FineSeries): TableSpec[] {
+  return runs.map(({ doc, label }, run) => {
     const fine = doc.fineTimeline;
     if (!fine) {
       notes.push(`${label} ${NO_FINE_TIMELINE}.`);
       return { x: [], series: [] };
     }
     const x = fine.buckets.map((b) => secondsIntoRun(doc, b.to));
-    for (const b of fine.buckets.filter((b) => b.replyTime.count === 0)) {
-      const from = secondsIntoRun(doc, b.from);
-      const last = gaps.at(-1);
-      if (last && gapRun.at(-1) === run && Math.abs(last.to - from) < 0.01) last.to = secondsIntoRun(doc, b.to);
-      else if (gapRun.push(run)) gaps.push({ from, to: secondsIntoRun(doc, b.to), label: runs.length > 1 ? `${label}: no replies` : 'no replies' });
+    return { x, series: build(doc, fine, x, run, label) };
+  });
+}
+
+/** Windows of consecutive buckets without a reply, as shaded gaps labelled with the run. */
+function noReplyWindows(runs: readonly LabelledRun[]): GapSpec[] {
+  const gaps: GapSpec[] = [];
+  runs.forEach(({ doc, label }) => {
+    let open: GapSpec | undefined;
+    for (const b of doc.fineTimeline?.buckets ?? []) {
+      if (b.replyTime.count > 0) {
+        open = undefined;
+        continue;
+      }
+      if (open) open.to = secondsIntoRun(doc, b.to);
+      else gaps.push((open = { from: secondsIntoRun(doc, b.from), to: secondsIntoRun(doc, b.to), label: runs.length > 1 ? `${label}: no replies` : 'no replies' }));
     }
+  });
+  return gaps;
+}
+
+/** Reply-time percentiles per fine bucket. */
+export function latencyChart(runs: readonly LabelledRun[]): ChartSpec {
+  const name = naming(runs);
+  const notes: string[] = [];
+  const tables = fineTables(runs, notes, (doc, fine, x, run, label) => {
     const pick = (field: 'p50' | 'p90' | 'p99' | 'max') => fine.buckets.map((b) => (b.replyTime.count > 0 ? b.replyTime[field] / 1000 : null));
     const empty = fine.buckets.flatMap((b, i) => (b.replyTime.count === 0 ? [x[i]!] : []));
     if (empty.length > 0) notes.push(`${label}: no reply completed in ${describeWindows(empty, x.length, `${fine.bucketMs / 1000}-s buckets`)}; latency is not measurable there and the lines have gaps.`);
-    return {
-      x,
-      series: [
-        series(name(run, 'p50'), run, pick('p50'), SOLID, 2),
-        series(name(run, 'p90'), run, pick('p90'), DASH_DOT, 1.5),
-        series(name(run, 'p99'), run, pick('p99'), DASHED, 1.5),
-        { ...series(name(run, 'max'), run, pick('max'), SOLID, 1), pointsOnly: true },
-      ],
-    };
+    return [
+      series(name(run, 'p50'), run, pick('p50'), SOLID, 2),
+      series(name(run, 'p90'), run, pick('p90'), DASH_DOT, 1.5),
+      series(name(run, 'p99'), run, pick('p99'), DASHED, 1.5),
+      { ...series(name(run, 'max'), run, pick('max'), SOLID, 1), pointsOnly: true },
+    ];
   });
   const width = Math.max(...runs.map((r) => r.doc.fineTimeline?.bucketMs ?? 1000)) / 1000;
   return {
@@ -204,7 +230,7 @@ export function latencyChart(runs: readonly LabelledRun[]): ChartSpec {
     yLog: true,
     tables,
     notes,
-    gaps,
+    gaps: noReplyWindows(runs),
   };
 }
 
@@ -240,19 +266,13 @@ export function errorsChart(runs: readonly LabelledRun[]): ChartSpec {
   const name = naming(runs);
   const notes: string[] = [];
   const dashes = [SOLID, DASHED, DOTTED, DASH_DOT];
-  const tables = runs.map(({ doc, label }, run): TableSpec => {
-    const fine = doc.fineTimeline;
-    if (!fine) {
-      notes.push(`${label} ${NO_FINE_TIMELINE}.`);
-      return { x: [], series: [] };
-    }
-    const x = fine.buckets.map((b) => secondsIntoRun(doc, b.to));
+  const tables = fineTables(runs, notes, (_doc, fine, _x, run, label) => {
     const kinds = (Object.keys(ERROR_NAMES) as (keyof ErrorCounters)[]).filter((kind) => fine.buckets.some((b) => b.errors[kind] > 0));
     const out = kinds.map((kind, i) => series(name(run, ERROR_NAMES[kind]), run, fine.buckets.map((b) => perSecond(b.errors[kind], b)), dashes[i % dashes.length]));
     if (fine.buckets.some((b) => b.replies5xx > 0)) out.push(series(name(run, '5xx replies'), run, fine.buckets.map((b) => perSecond(b.replies5xx, b)), DOTTED, 1.5));
     if (out.length === 0) notes.push(`${label}: no errors and no 5xx replies in the whole run.`);
     else notes.push(`${label}: ${fine.buckets.reduce((n, b) => n + errorTotal(b.errors), 0)} errors, ${fine.buckets.reduce((n, b) => n + b.replies5xx, 0)} 5xx replies.`);
-    return { x, series: out };
+    return out;
   });
   return {
     id: 'errors',
@@ -271,25 +291,16 @@ export function errorsChart(runs: readonly LabelledRun[]): ChartSpec {
 export function generatorChart(runs: readonly LabelledRun[]): ChartSpec {
   const name = naming(runs);
   const notes: string[] = [];
-  const tables = runs.map(({ doc, label }, run): TableSpec => {
-    const fine = doc.fineTimeline;
-    if (!fine) {
-      notes.push(`${label} ${NO_FINE_TIMELINE}.`);
-      return { x: [], series: [] };
-    }
-    const x = fine.buckets.map((b) => secondsIntoRun(doc, b.to));
+  const tables = fineTables(runs, notes, (_doc, fine, _x, run) => {
     const cpu = fine.buckets.map((b) => {
       const perSec = perSecond(b.cpuSeconds, b);
       return perSec === null ? null : perSec * 100;
     });
-    return {
-      x,
-      series: [
-        series(name(run, 'CPU % of one core'), run, cpu, SOLID, 2),
-        series(name(run, 'event-loop delay p99 (ms)'), run, fine.buckets.map((b) => b.loopDelayP99Ms), DASHED, 1.5, 'y2'),
-        series(name(run, 'event-loop delay max (ms)'), run, fine.buckets.map((b) => b.loopDelayMaxMs), DOTTED, 1, 'y2'),
-      ],
-    };
+    return [
+      series(name(run, 'CPU % of one core'), run, cpu, SOLID, 2),
+      series(name(run, 'event-loop delay p99 (ms)'), run, fine.buckets.map((b) => b.loopDelayP99Ms), DASHED, 1.5, 'y2'),
+      series(name(run, 'event-loop delay max (ms)'), run, fine.buckets.map((b) => b.loopDelayMaxMs), DOTTED, 1, 'y2'),
+    ];
   });
   return {
     id: 'generator',
