@@ -6,7 +6,7 @@
  */
 import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
 import { HISTOGRAM_MAX_US, newHistogram, recordMs, type Histogram } from '../results/histogram.js';
-import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket } from '../results/fine-timeline.js';
+import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket, zeroErrors } from '../results/fine-timeline.js';
 
 /** httperf's error categories, keyed by the field of ErrorCounters. */
 export type ErrorKind = keyof ErrorCounters;
@@ -56,7 +56,7 @@ export function emptyCounters(): Counters {
     connectionLifetimeMaxMs: 0,
     maxConcurrentConnections: 0,
     maxConnectBurst: 0,
-    errors: { clientTimeout: 0, socketTimeout: 0, connRefused: 0, connReset: 0, fdUnavail: 0, addrUnavail: 0, ftabFull: 0, other: 0 },
+    errors: zeroErrors(),
     sessionsCreated: 0,
     sessionsSucceeded: 0,
     sessionsFailed: 0,

@@ -355,8 +355,8 @@ function checkShape(value: unknown, shape: Shape, path: (string | number)[]): Pr
 }
 
 /**
- * Validate a parsed results document: schemaVersion 1 and every field readers rely on,
- * with its type. Throws InputError naming the field (and its line when it can be found).
+ * Validate a parsed results document: schemaVersion 1 (any minor version: 1.0 has no
+ * fineTimeline) and every field readers rely on, with its type. Throws InputError naming the field (and its line when it can be found).
  */
 export function validateResultsDocument(value: unknown, path: string, text = ''): ResultsDocument {
   const fail = (problemPath: (string | number)[], reason: string): never => {

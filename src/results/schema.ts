@@ -125,6 +125,7 @@ export interface BucketHistogram {
 /** Names of the latency histograms kept per fine-timeline bucket. */
 export type BucketHistogramName = 'responseTime' | 'replyTime' | 'startLag';
 
+/** The bucket histograms, in the order they are written. */
 export const BUCKET_HISTOGRAM_NAMES: readonly BucketHistogramName[] = ['responseTime', 'replyTime', 'startLag'];
 
 /**
