@@ -1,4 +1,4 @@
-#!/usr/bin/env node --expose-gc
+#!/usr/bin/env -S node --expose-gc
 /**
  * Memory of a 1-hour run's fine timeline, measured through the real recorder (dist/, so run
  * `npm run build` first): 3600 simulated seconds of RATE replies/s (reply times 1-500 ms, a
