@@ -6,6 +6,7 @@
 import { EXIT_RUN_FAILED, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import { runWorkers } from './workers.js';
+import { ProgressLine } from './progress.js';
 import { addConfigOption } from '../config/load.js';
 import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
 import type { ReplayOptions } from '../options.js';
@@ -13,6 +14,7 @@ import { formatExtras } from '../report/extras.js';
 import { formatEchoLine, formatHttperfReport, formatRateSampleLines } from '../report/httperf.js';
 import { formatHgrm } from '../results/hgrm.js';
 import { writeResultsFile } from '../results/io.js';
+import { writeHtmlReport } from '../report/html/index.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
 import { loadSessionFile } from '../session/parse.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -36,6 +38,7 @@ Other commands (each has --help):
 export async function run(args: string[]): Promise<number> {
   const parser = addConfigOption(addGateOptions(addReplayOptions(commandParser(args, USAGE))))
     .option('json', { type: 'string', requiresArg: true, describe: 'write the results document (JSON, schemaVersion 1) to this file' })
+    .option('html', { type: 'string', requiresArg: true, describe: 'write a self-contained HTML report (rates, latency over time, percentile plots) to this file' })
     .option('hgrm', { type: 'string', requiresArg: true, describe: 'write the reply-time distribution in HdrHistogram .hgrm format' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the httperf report' })
     .option('repeat', { type: 'number', default: 1, describe: 'run N times and gate on the median of each metric' })
@@ -78,13 +81,14 @@ async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<t
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = !quiet && options.verbose === 0 && process.stderr.isTTY === true;
-  const onSample = (sample: TimelineSample): void => {
-    if (options.verbose > 0) process.stdout.write(`${formatRateSampleLines(sample)}\n`);
-    else if (progress) process.stderr.write(progressLine(sample, options));
+  const line = new ProgressLine(options, workers);
+  const onSample = (sample: TimelineSample, worker = 0): void => {
+    if (options.verbose > 0 && workers === 1) process.stdout.write(`${formatRateSampleLines(sample)}\n`);
+    else if (progress) process.stderr.write(line.add(sample, worker));
   };
   try {
     const doc =
-      workers > 1 ? await runWorkers(options, workers, controller.signal) : await runReplay(options, sessions, { signal: controller.signal, onSample });
+      workers > 1 ? await runWorkers(options, workers, controller.signal, onSample) : await runReplay(options, sessions, { signal: controller.signal, onSample });
     if (progress) process.stderr.write('\r\x1b[K');
     process.stdout.write(formatHttperfReport(doc));
     if (!quiet) process.stdout.write(formatExtras(doc));
@@ -95,17 +99,12 @@ async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<t
   }
 }
 
-/** A one-line live status on a terminal's stderr, rewritten at each sample. */
-function progressLine(sample: TimelineSample, options: ReplayOptions): string {
-  const rate = sample.interval > 0 ? sample.replies / sample.interval : 0;
-  return `\r\x1b[K[${sample.t.toFixed(0)}s] ${rate.toFixed(1)} replies/s, ${sample.sessionsSucceeded} sessions done, ${sample.errors} errors in the last ${sample.interval.toFixed(1)}s (of ${options.sessions} sessions)`;
-}
-
-/** --json and --hgrm; with --repeat the run number goes before the extension (r.json -> r.2.json). */
+/** --json, --hgrm and --html; with --repeat the run number goes before the extension (r.json -> r.2.json). */
 async function saveOutputs(doc: ResultsDocument, argv: Record<string, unknown>, runNumber: number): Promise<void> {
   const name = (path: string): string => (runNumber === 0 ? path : path.replace(/(\.[^./]+)?$/, (ext) => `.${runNumber}${ext}`));
   if (typeof argv.json === 'string') await writeResultsFile(name(argv.json), doc);
   if (typeof argv.hgrm === 'string') await writeFileAtomic(name(argv.hgrm), formatHgrm(doc.histograms.replyTime));
+  if (typeof argv.html === 'string') await writeHtmlReport(name(argv.html), [doc], [runNumber === 0 ? 'this run' : `run ${runNumber}`]);
 }
 
 /** Nothing could be measured: no connection ever succeeded and no reply came back. */

@@ -15,7 +15,7 @@ import type { ArrivalPattern, ReplayOptions } from '../options.js';
 import { formatEchoLine } from '../report/httperf.js';
 import { mergeResults } from '../results/merge.js';
 import { readResultsFile, writeResultsFile } from '../results/io.js';
-import type { ResultsDocument } from '../results/schema.js';
+import type { ResultsDocument, TimelineSample } from '../results/schema.js';
 import { loadSessionFile } from '../session/parse.js';
 
 const CLI = fileURLToPath(new URL('../../bin/loadgen.js', import.meta.url));
@@ -51,8 +51,22 @@ function slower(pattern: ArrivalPattern, k: number): ArrivalPattern {
   }
 }
 
-/** Run the replay in `count` worker processes and return the merged results. */
-export async function runWorkers(options: ReplayOptions, count: number, signal: AbortSignal): Promise<ResultsDocument> {
+/** What a worker sends its parent over IPC as it runs. */
+interface WorkerMessage {
+  kind: 'sample';
+  sample: TimelineSample;
+}
+
+/**
+ * Run the replay in `count` worker processes and return the merged results. `onSample` gets
+ * each worker's 5-s samples as they are taken (for the progress line).
+ */
+export async function runWorkers(
+  options: ReplayOptions,
+  count: number,
+  signal: AbortSignal,
+  onSample?: (sample: TimelineSample, worker: number) => void,
+): Promise<ResultsDocument> {
   const dir = await mkdtemp(join(tmpdir(), 'loadgen-workers-'));
   try {
     const shares = Array.from({ length: Math.min(count, options.sessions) }, (_, i) => workerShare(options, i, Math.min(count, options.sessions)));
@@ -61,7 +75,7 @@ export async function runWorkers(options: ReplayOptions, count: number, signal: 
         const task: WorkerTask = { ...share, output: join(dir, `worker-${i}.json`) };
         const taskFile = join(dir, `task-${i}.json`);
         await writeFile(taskFile, JSON.stringify(task));
-        await runChild(taskFile, signal);
+        await runChild(taskFile, signal, (sample) => onSample?.(sample, i));
         return task.output;
       }),
     );
@@ -74,9 +88,12 @@ export async function runWorkers(options: ReplayOptions, count: number, signal: 
   }
 }
 
-function runChild(taskFile: string, signal: AbortSignal): Promise<void> {
+function runChild(taskFile: string, signal: AbortSignal, onSample: (sample: TimelineSample) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = fork(CLI, ['__worker', taskFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message: WorkerMessage) => {
+      if (message?.kind === 'sample') onSample(message.sample);
+    });
     const stop = (): void => {
       child.kill('SIGINT');
     };
@@ -99,7 +116,11 @@ export async function run(args: string[]): Promise<number> {
   // an aborted run is a no-op, and the results measured so far are still written.
   process.on('SIGINT', () => controller.abort());
   if (task.startDelayMs > 0) await new Promise((r) => setTimeout(r, task.startDelayMs));
-  const doc = await runReplay(task.options, sessions, { signal: controller.signal });
+  const report = (sample: TimelineSample): void => {
+    const message: WorkerMessage = { kind: 'sample', sample };
+    process.send?.(message);
+  };
+  const doc = await runReplay(task.options, sessions, { signal: controller.signal, onSample: report });
   await writeResultsFile(task.output, doc);
   return 0;
 }

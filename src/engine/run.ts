@@ -6,9 +6,10 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ReplayOptions } from '../options.js';
 import { Recorder } from '../record/recorder.js';
+import { slotOf } from '../results/fine-timeline.js';
 import { deriveRates } from '../results/derive.js';
 import { summarize } from '../results/histogram.js';
-import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type HistogramName, type HistogramSummary, type ResultsDocument, type StartLateness, type TimelineSample } from '../results/schema.js';
+import { HISTOGRAM_NAMES, RESULTS_SCHEMA_MINOR_VERSION, RESULTS_SCHEMA_VERSION, type HistogramName, type HistogramSummary, type ResultsDocument, type StartLateness, type TimelineSample } from '../results/schema.js';
 import { formatEchoLine } from '../report/httperf.js';
 import { createArrivalSchedule, type ArrivalSchedule } from '../schedule/arrivals.js';
 import type { SessionFile } from '../session/model.js';
@@ -61,6 +62,10 @@ class Run implements EngineContext {
   private startLateness: StartLateness | undefined;
   private cpu0 = process.cpuUsage();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  /** Fine-timeline feed: a timer at each bucket boundary, with the loop delay and CPU of the bucket. */
+  private bucketTimer: NodeJS.Timeout | null = null;
+  private readonly bucketLoopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  private bucketCpu = process.cpuUsage();
 
   constructor(
     readonly options: ReplayOptions,
@@ -104,6 +109,7 @@ class Run implements EngineContext {
     this.t0 = performance.now();
     this.lastSampleAt = this.t0;
     this.scheduleSample();
+    this.startBuckets();
     if (this.watched) {
       const tick = Math.min(100, Math.max(5, this.connectTimeoutMs / 20));
       this.watchdog = setInterval(this.checkDeadlines, tick);
@@ -190,6 +196,34 @@ class Run implements EngineContext {
     if (!this.finished) this.scheduleSample();
   };
 
+  private startBuckets(): void {
+    this.bucketLoopDelay.enable();
+    this.bucketCpu = process.cpuUsage();
+    this.recorder.startBuckets(wallClockMs());
+    this.scheduleBucket();
+  }
+
+  /** Next cut at the next multiple of the (possibly coarsened) bucket width on the wall clock. */
+  private scheduleBucket(): void {
+    const width = this.recorder.fine.bucketMs;
+    const now = wallClockMs();
+    this.bucketTimer = setTimeout(this.cutBucket, slotOf(now, width) + width - now);
+  }
+
+  private readonly cutBucket = (): void => {
+    const cpu = process.cpuUsage(this.bucketCpu);
+    this.bucketCpu = process.cpuUsage();
+    const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+    const measured = this.bucketLoopDelay.count > 0;
+    this.recorder.closeBucket(wallClockMs(), {
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      loopDelayP99Ms: measured ? delayMs(this.bucketLoopDelay.percentile(99)) : 0,
+      loopDelayMaxMs: measured ? delayMs(this.bucketLoopDelay.max) : 0,
+    });
+    this.bucketLoopDelay.reset();
+    if (!this.finished) this.scheduleBucket();
+  };
+
   private readonly checkDeadlines = (): void => {
     const now = performance.now();
     // Copy first: a timeout closes connections, which removes them from the set.
@@ -202,13 +236,15 @@ class Run implements EngineContext {
     const end = performance.now();
     // A caller may share one signal across many runs (sweep steps): leave no listener behind.
     this.hooks.signal?.removeEventListener('abort', this.onAbort);
-    for (const timer of [this.arrivalTimer, this.sampleTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.arrivalTimer, this.sampleTimer, this.bucketTimer]) if (timer) clearTimeout(timer);
     if (this.watchdog) clearInterval(this.watchdog);
     // Sessions still running at an interrupt appear in no session figure (as in httperf).
     for (const session of this.live) session.abandon();
     this.live.clear();
     const cpu = process.cpuUsage(this.cpu0);
     this.loopDelay.disable();
+    this.cutBucket();
+    this.bucketLoopDelay.disable();
     const duration = Math.max(0, (end - this.t0) / 1000);
     const { counters, timeline } = this.recorder;
     const histograms = {} as Record<HistogramName, HistogramSummary>;
@@ -217,6 +253,7 @@ class Run implements EngineContext {
     const hasDelay = this.loopDelay.count > 0;
     this.resolve({
       schemaVersion: RESULTS_SCHEMA_VERSION,
+      schemaMinorVersion: RESULTS_SCHEMA_MINOR_VERSION,
       tool: { name: 'loadgen', version: VERSION },
       run: {
         commandLine: formatEchoLine(this.options),
@@ -239,6 +276,7 @@ class Run implements EngineContext {
         lateSessions: this.recorder.lateSessions,
       },
       timeline,
+      fineTimeline: this.recorder.fineTimeline(),
       histograms,
       ...(this.startLateness ? { startLateness: this.startLateness } : {}),
     });

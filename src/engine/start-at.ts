@@ -16,7 +16,7 @@ const SMALLEST_EPOCH_MS = 1e11;
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** Now as epoch ms with sub-millisecond resolution. */
+/** Now as epoch ms with sub-millisecond resolution, from the monotonic clock (fine-timeline buckets of generators on one host line up). */
 export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
 }

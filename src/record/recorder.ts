@@ -1,10 +1,12 @@
 /**
- * The recorder: every counter of the httperf report, the HDR histograms and the 5-s timeline.
+ * The recorder: every counter of the httperf report, the HDR histograms, the 5-s timeline and
+ * the fine timeline (1-s buckets with their own small histograms, capped in count).
  * The engine calls its methods; it knows nothing about sockets or formatting. Counters are plain
  * number fields so recording a reply is a handful of additions and three histogram records.
  */
-import type { Counters, ErrorCounters, HistogramName, TimelineSample } from '../results/schema.js';
-import { newHistogram, recordMs, type Histogram } from '../results/histogram.js';
+import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
+import { HISTOGRAM_MAX_US, newHistogram, recordMs, type Histogram } from '../results/histogram.js';
+import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket, zeroErrors } from '../results/fine-timeline.js';
 
 /** httperf's error categories, keyed by the field of ErrorCounters. */
 export type ErrorKind = keyof ErrorCounters;
@@ -54,7 +56,7 @@ export function emptyCounters(): Counters {
     connectionLifetimeMaxMs: 0,
     maxConcurrentConnections: 0,
     maxConnectBurst: 0,
-    errors: { clientTimeout: 0, socketTimeout: 0, connRefused: 0, connReset: 0, fdUnavail: 0, addrUnavail: 0, ftabFull: 0, other: 0 },
+    errors: zeroErrors(),
     sessionsCreated: 0,
     sessionsSucceeded: 0,
     sessionsFailed: 0,
@@ -65,6 +67,40 @@ export function emptyCounters(): Counters {
     retries: 0,
     quietReconnects: 0,
   };
+}
+
+/** Generator health measured by the engine over one fine bucket. */
+export interface BucketHealth {
+  cpuSeconds: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+/** The open fine bucket's histograms and their exact maxima, microseconds. */
+class OpenBucket {
+  readonly histograms: Record<BucketHistogramName, Histogram> = {
+    responseTime: newBucketHistogram(),
+    replyTime: newBucketHistogram(),
+    startLag: newBucketHistogram(),
+  };
+  readonly max: Record<BucketHistogramName, number> = { responseTime: 0, replyTime: 0, startLag: 0 };
+
+  record(name: BucketHistogramName, ms: number): void {
+    recordMs(this.histograms[name], ms);
+    const us = Math.min(HISTOGRAM_MAX_US, Math.round(ms * 1000));
+    if (us > this.max[name]) this.max[name] = us;
+  }
+
+  /** Summaries of the bucket's histograms, which are then emptied for the next bucket. */
+  close(): Record<BucketHistogramName, BucketHistogram> {
+    const out = {} as Record<BucketHistogramName, BucketHistogram>;
+    for (const name of BUCKET_HISTOGRAM_NAMES) {
+      out[name] = summarizeBucket(this.histograms[name], this.max[name]);
+      this.histograms[name].reset();
+      this.max[name] = 0;
+    }
+    return out;
+  }
 }
 
 /** Snapshot of the running totals a timeline sample is cut from. */
@@ -91,6 +127,8 @@ export class Recorder {
     connectionLifetime: newHistogram(),
   };
   readonly timeline: TimelineSample[] = [];
+  /** The fine timeline, bounded in memory (see FineTimelineBuilder). */
+  readonly fine: FineTimelineBuilder;
   /** Errors since the start (sum of the error counters), kept for sampling. */
   errorsTotal = 0;
   replies5xx = 0;
@@ -98,6 +136,11 @@ export class Recorder {
   private alive = 0;
   private connectsThisTurn = 0;
   private marks: Marks = { replies: 0, requests: 0, connections: 0, sessionsStarted: 0, sessionsSucceeded: 0, sessionsFailed: 0, errors: 0, replies5xx: 0 };
+  private bucketMarks: Marks = { ...this.marks };
+  private bucketErrorMarks: ErrorCounters = { ...this.counters.errors };
+  private readonly openBucket = new OpenBucket();
+  /** Wall-clock ms at which the open fine bucket began (NaN before startBuckets). */
+  private bucketFrom = NaN;
   private readonly endTurn = (): void => {
     if (this.connectsThisTurn > this.counters.maxConnectBurst) this.counters.maxConnectBurst = this.connectsThisTurn;
     this.connectsThisTurn = 0;
@@ -139,6 +182,7 @@ export class Recorder {
     this.counters.responseTimeSumMs += responseMs;
     this.counters.responseTimeCount++;
     recordMs(this.histograms.responseTime, responseMs);
+    this.openBucket.record('responseTime', responseMs);
   }
 
   replyCompleted(status: number, headerBytes: number, contentBytes: number, footerBytes: number, replyMs: number, transferMs: number): void {
@@ -153,6 +197,7 @@ export class Recorder {
     c.replyFooterBytes += footerBytes;
     c.transferTimeSumMs += transferMs;
     recordMs(this.histograms.replyTime, replyMs);
+    this.openBucket.record('replyTime', replyMs);
   }
 
   error(kind: ErrorKind): void {
@@ -163,6 +208,7 @@ export class Recorder {
   sessionStarted(lagMs: number): void {
     this.counters.sessionsCreated++;
     recordMs(this.histograms.startLag, lagMs);
+    this.openBucket.record('startLag', lagMs);
     if (lagMs > 10) this.lateSessions++;
   }
 
@@ -187,10 +233,10 @@ export class Recorder {
     h[replies]!++;
   }
 
-  /** Cut a timeline sample ending at `t` seconds, covering `interval` seconds. */
-  sample(t: number, interval: number): TimelineSample {
+  /** The running totals that timeline samples and fine buckets are differences of. */
+  private totals(): Marks {
     const c = this.counters;
-    const now: Marks = {
+    return {
       replies: c.replies,
       requests: c.requests,
       connections: c.connections,
@@ -200,21 +246,61 @@ export class Recorder {
       errors: this.errorsTotal,
       replies5xx: this.replies5xx,
     };
-    const m = this.marks;
-    const sample: TimelineSample = {
-      t,
-      interval,
-      replies: now.replies - m.replies,
-      requests: now.requests - m.requests,
-      connections: now.connections - m.connections,
-      sessionsStarted: now.sessionsStarted - m.sessionsStarted,
-      sessionsSucceeded: now.sessionsSucceeded - m.sessionsSucceeded,
-      sessionsFailed: now.sessionsFailed - m.sessionsFailed,
-      errors: now.errors - m.errors,
-      replies5xx: now.replies5xx - m.replies5xx,
-    };
+  }
+
+  /** Cut a timeline sample ending at `t` seconds, covering `interval` seconds. */
+  sample(t: number, interval: number): TimelineSample {
+    const now = this.totals();
+    const sample: TimelineSample = { t, interval, ...difference(now, this.marks) };
     this.marks = now;
     this.timeline.push(sample);
     return sample;
   }
+
+  /** `maxBuckets` caps the fine timeline's bucket count (the default suits any run length). */
+  constructor(maxBuckets?: number) {
+    this.fine = new FineTimelineBuilder(maxBuckets);
+  }
+
+  /** The fine timeline so far, every bucket at one width. */
+  fineTimeline(): FineTimeline {
+    return this.fine.timeline();
+  }
+
+  /** The first fine bucket opens at `nowMs` (wall clock, Unix ms). */
+  startBuckets(nowMs: number): void {
+    this.bucketFrom = nowMs;
+  }
+
+  /**
+   * Close the open fine bucket at `nowMs` (wall clock) and open the next. Its slot is the one
+   * its start falls in (see slotOf), so a late or early timer never renames a slot.
+   */
+  closeBucket(nowMs: number, health: BucketHealth): void {
+    if (Number.isNaN(this.bucketFrom)) return;
+    const now = this.totals();
+    const { errors: _total, ...counts } = difference(now, this.bucketMarks);
+    const errors = { ...this.counters.errors };
+    for (const kind of Object.keys(errors) as ErrorKind[]) errors[kind] -= this.bucketErrorMarks[kind];
+    const width = this.fine.bucketMs;
+    this.fine.append({
+      start: slotOf(this.bucketFrom, width),
+      from: this.bucketFrom,
+      to: nowMs,
+      ...counts,
+      errors,
+      ...health,
+      ...this.openBucket.close(),
+    });
+    this.bucketMarks = now;
+    this.bucketErrorMarks = { ...this.counters.errors };
+    this.bucketFrom = nowMs;
+  }
+}
+
+/** Per-interval counts: totals now minus totals at the interval's start. */
+function difference(now: Marks, then: Marks): Marks {
+  const out = {} as Marks;
+  for (const key of Object.keys(now) as (keyof Marks)[]) out[key] = now[key] - then[key];
+  return out;
 }

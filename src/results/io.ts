@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
 import { fsReason, writeFileAtomic } from '../util/files.js';
-import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type ResultsDocument } from './schema.js';
+import { BUCKET_HISTOGRAM_NAMES, HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type ResultsDocument } from './schema.js';
 
 /** 1-based line and column of a character offset. */
 function lineColumnAt(text: string, offset: number): { line: number; column: number } {
@@ -184,7 +184,9 @@ type Shape =
   | 'object'
   | { readonly arrayOf: Shape; readonly length?: number }
   | { readonly fields: Readonly<Record<string, Shape>> }
-  | { readonly oneOf: readonly string[] };
+  | { readonly oneOf: readonly string[] }
+  /** A field that may be absent (added by a minor version); when present it must match. */
+  | { readonly optional: Shape };
 
 /** Numeric fields by name. */
 function numberFields(...names: string[]): Record<string, Shape> {
@@ -214,9 +216,34 @@ const HISTOGRAM_SHAPE: Shape = {
 
 const SAMPLE_STATS_SHAPE = numbers('min', 'avg', 'max', 'stddev', 'samples');
 
-/** Every field a reader of a schemaVersion-1 document relies on. */
+const ERRORS_SHAPE = numbers('clientTimeout', 'socketTimeout', 'connRefused', 'connReset', 'fdUnavail', 'addrUnavail', 'ftabFull', 'other');
+
+const BUCKET_HISTOGRAM_SHAPE: Shape = { fields: { ...numberFields('count', 'p50', 'p90', 'p99', 'max'), encoded: 'string' } };
+
+/** Schema 1.1: the fine timeline. */
+const FINE_TIMELINE_SHAPE: Shape = {
+  fields: {
+    ...numberFields('bucketMs', 'maxBuckets'),
+    buckets: {
+      arrayOf: {
+        fields: {
+          ...numberFields(
+            'start', 'from', 'to', 'requests', 'replies', 'replies5xx', 'connections', 'sessionsStarted',
+            'sessionsSucceeded', 'sessionsFailed', 'cpuSeconds', 'loopDelayP99Ms', 'loopDelayMaxMs',
+          ),
+          errors: ERRORS_SHAPE,
+          ...Object.fromEntries(BUCKET_HISTOGRAM_NAMES.map((name) => [name, BUCKET_HISTOGRAM_SHAPE])),
+        },
+      },
+    },
+  },
+};
+
+/** Every field a reader of a schemaVersion-1 document relies on (1.1 fields are optional). */
 const DOCUMENT_SHAPE: Shape = {
   fields: {
+    schemaMinorVersion: { optional: 'number' },
+    fineTimeline: { optional: FINE_TIMELINE_SHAPE },
     tool: { fields: { name: 'string', version: 'string' } },
     run: {
       fields: {
@@ -242,10 +269,7 @@ const DOCUMENT_SHAPE: Shape = {
           'retries', 'quietReconnects',
         ),
         status: { arrayOf: 'number', length: 5 },
-        errors: numbers(
-          'clientTimeout', 'socketTimeout', 'connRefused', 'connReset', 'fdUnavail', 'addrUnavail',
-          'ftabFull', 'other',
-        ),
+        errors: ERRORS_SHAPE,
         sessionLengthHistogram: { arrayOf: 'number' },
       },
     },
@@ -301,6 +325,7 @@ function checkShape(value: unknown, shape: Shape, path: (string | number)[]): Pr
   if (shape === 'number') return typeof value === 'number' && Number.isFinite(value) ? undefined : mismatch('a number');
   if (shape === 'string') return typeof value === 'string' ? undefined : mismatch('a string');
   if (shape === 'object') return isPlainObject(value) ? undefined : mismatch('an object');
+  if ('optional' in shape) return checkShape(value, shape.optional, path);
   if ('oneOf' in shape) {
     return typeof value === 'string' && shape.oneOf.includes(value)
       ? undefined
@@ -320,6 +345,7 @@ function checkShape(value: unknown, shape: Shape, path: (string | number)[]): Pr
   if (!isPlainObject(value)) return mismatch('an object');
   for (const [key, fieldShape] of Object.entries(shape.fields)) {
     if (!(key in value)) {
+      if (typeof fieldShape === 'object' && 'optional' in fieldShape) continue;
       return { path, reason: `missing field ${pathName([...path, key])}` };
     }
     const problem = checkShape(value[key], fieldShape, [...path, key]);
@@ -329,8 +355,8 @@ function checkShape(value: unknown, shape: Shape, path: (string | number)[]): Pr
 }
 
 /**
- * Validate a parsed results document: schemaVersion 1 and every field readers rely on,
- * with its type. Throws InputError naming the field (and its line when it can be found).
+ * Validate a parsed results document: schemaVersion 1 (any minor version: 1.0 has no
+ * fineTimeline) and every field readers rely on, with its type. Throws InputError naming the field (and its line when it can be found).
  */
 export function validateResultsDocument(value: unknown, path: string, text = ''): ResultsDocument {
   const fail = (problemPath: (string | number)[], reason: string): never => {

@@ -2,13 +2,17 @@
  * Exact merge of results documents from several load generators that ran the same test at
  * the same time (`--client I/N`), or from repeated runs: counters are added, HDR histograms are
  * added through their encodings (percentiles are never averaged), timelines are added sample by
- * sample, and the rates are derived again from the merged raw figures.
+ * sample, fine timelines (schema 1.1) are added bucket by wall-clock slot, and the rates are
+ * derived again from the merged raw figures.
  */
 import { UsageError } from '../errors.js';
 import { deriveRates } from './derive.js';
+import { mergeFineTimelines } from './fine-timeline.js';
 import { mergeEncoded } from './histogram.js';
 import {
   HISTOGRAM_NAMES,
+  RESULTS_SCHEMA_MINOR_VERSION,
+  type FineTimeline,
   type Counters,
   type ErrorCounters,
   type GeneratorStats,
@@ -167,11 +171,13 @@ export function mergeResults(docs: readonly ResultsDocument[]): ResultsDocument 
   const longest = Math.max(...docs.map((d) => d.duration));
   const duration = spanValid && docs.length > 1 ? Math.max((span.end - span.start) / 1000, longest) : longest;
   const concurrent = spanValid && runConcurrently(docs);
+  const fineTimeline = mergedFineTimeline(docs, concurrent);
   const histograms = Object.fromEntries(
     HISTOGRAM_NAMES.map((name) => [name, mergeEncoded(docs.map((d) => d.histograms[name].encoded))]),
   ) as Record<HistogramName, HistogramSummary>;
   return {
     schemaVersion: first.schemaVersion,
+    schemaMinorVersion: RESULTS_SCHEMA_MINOR_VERSION,
     tool: first.tool,
     run: {
       ...first.run,
@@ -187,7 +193,19 @@ export function mergeResults(docs: readonly ResultsDocument[]): ResultsDocument 
     rates: deriveRates(counters, timeline, duration),
     generator: mergeGenerators(docs.map((d) => d.generator)),
     timeline,
+    ...(fineTimeline ? { fineTimeline } : {}),
     histograms,
     ...mergeStartLateness(docs),
   };
+}
+
+/**
+ * The fine timelines added slot by slot on the wall clock, when every document has one and the
+ * runs overlapped in time. Runs at different times (repeats) have no common slots, so their
+ * merge has no fine timeline rather than one with a hole between the runs.
+ */
+function mergedFineTimeline(docs: readonly ResultsDocument[], concurrent: boolean): FineTimeline | undefined {
+  const timelines = docs.map((d) => d.fineTimeline);
+  if (!concurrent || timelines.some((t) => t === undefined)) return undefined;
+  return docs.length === 1 ? timelines[0] : mergeFineTimelines(timelines as FineTimeline[]);
 }

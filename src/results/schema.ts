@@ -5,11 +5,17 @@
  * several generators can be merged exactly: add the counters, add the histograms, take the
  * earliest start and the latest end.
  *
- * schemaVersion 1. Units: times in the histograms are microseconds; other times are seconds
- * unless a name ends in Ms; byte counts are bytes.
+ * schemaVersion 1, schemaMinorVersion 1. Units: times in the histograms are microseconds; other
+ * times are seconds unless a name ends in Ms; byte counts are bytes.
+ *
+ * Minor versions only add optional fields, so a reader of version 1 reads every 1.x document
+ * and this reader reads 1.0 documents (which have no `schemaMinorVersion` and no `fineTimeline`).
+ * 1.1 added `fineTimeline` (docs/results-schema.md).
  */
 
 export const RESULTS_SCHEMA_VERSION = 1 as const;
+/** Minor version written by this loadgen (1.0 documents have no schemaMinorVersion field). */
+export const RESULTS_SCHEMA_MINOR_VERSION = 1 as const;
 
 /** httperf's eight error counters (spec 5.2), plus `total`. */
 export interface ErrorCounters {
@@ -102,6 +108,68 @@ export interface TimelineSample {
   errors: number;
   /** Replies with status >= 500 (or the failure status) in the interval. */
   replies5xx: number;
+}
+
+/** Per-bucket summary of one latency histogram of the fine timeline (microseconds). */
+export interface BucketHistogram {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  /** Exact largest value recorded in the bucket (0 when count is 0). */
+  max: number;
+  /** HdrHistogram V2 compressed base64 at 2 significant digits ('' when count is 0); merged exactly. */
+  encoded: string;
+}
+
+/** Names of the latency histograms kept per fine-timeline bucket. */
+export type BucketHistogramName = 'responseTime' | 'replyTime' | 'startLag';
+
+/** The bucket histograms, in the order they are written. */
+export const BUCKET_HISTOGRAM_NAMES: readonly BucketHistogramName[] = ['responseTime', 'replyTime', 'startLag'];
+
+/**
+ * One bucket of the fine timeline. Its nominal slot is [start, start + bucketMs) on the wall
+ * clock (Unix ms, a multiple of bucketMs, so buckets of generators on one machine line up);
+ * [from, to) is the part of the slot in which the run was measuring (the first and last
+ * buckets of a run are partial). Rates of a bucket are counts / (to - from).
+ */
+export interface FineBucket {
+  start: number;
+  from: number;
+  to: number;
+  requests: number;
+  replies: number;
+  /** Replies with status 5xx. */
+  replies5xx: number;
+  connections: number;
+  sessionsStarted: number;
+  sessionsSucceeded: number;
+  sessionsFailed: number;
+  /** Errors by httperf kind. */
+  errors: ErrorCounters;
+  /** Generator CPU seconds (user + system) used in the bucket, summed over generators. */
+  cpuSeconds: number;
+  /** Event-loop delay in the bucket, ms; per process, so a merge keeps the worst generator's. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  responseTime: BucketHistogram;
+  replyTime: BucketHistogram;
+  startLag: BucketHistogram;
+}
+
+/**
+ * The fine timeline (schema 1.1): 1-s buckets with per-bucket HDR percentiles for plotting.
+ * Bounded in memory: when a run has more than `maxBuckets` buckets, neighbouring pairs are
+ * merged exactly and `bucketMs` doubles (2 s, 4 s, ...).
+ */
+export interface FineTimeline {
+  /** Bucket width, ms: 1000 * 2^k. */
+  bucketMs: number;
+  /** Bucket count past which the width doubles. */
+  maxBuckets: number;
+  /** In time order, without gaps between the first and the last. */
+  buckets: FineBucket[];
 }
 
 /** Names of the recorded HDR histograms. All values are microseconds. */
@@ -205,6 +273,8 @@ export interface StartLateness {
 /** The whole results document. */
 export interface ResultsDocument {
   schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  /** 1 for documents with a fine timeline; absent in 1.0 documents. */
+  schemaMinorVersion?: number;
   tool: { name: 'loadgen'; version: string };
   /** What was run: the replay options, the httperf-style echo line, the session file's shape. */
   run: {
@@ -225,6 +295,8 @@ export interface ResultsDocument {
   rates: DerivedRates;
   generator: GeneratorStats;
   timeline: TimelineSample[];
+  /** Since 1.1: the fine timeline; absent in 1.0 documents. */
+  fineTimeline?: FineTimeline;
   histograms: Record<HistogramName, HistogramSummary>;
   /** Present when the run was given --start-at (optional: older documents lack it). */
   startLateness?: StartLateness;
