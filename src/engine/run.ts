@@ -12,6 +12,7 @@ import { HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type HistogramName, type Histo
 import { formatEchoLine } from '../report/httperf.js';
 import { createArrivalSchedule, type ArrivalSchedule } from '../schedule/arrivals.js';
 import type { SessionFile } from '../session/model.js';
+import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../util/timers.js';
 import { VERSION } from '../version.js';
 import type { EngineContext, PreparedTemplate, Target, Watched } from './context.js';
 import { prepareTemplates, resolveTarget } from './plan.js';
@@ -48,7 +49,7 @@ class Run implements EngineContext {
   private destroyed = 0;
   private t0 = 0;
   private nextDue = 0;
-  private arrivalTimer: NodeJS.Timeout | null = null;
+  private arrivalTimer: LongTimeout | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private lastSampleAt = 0;
@@ -136,7 +137,7 @@ class Run implements EngineContext {
     }
     if (this.created < this.sessionLimit()) {
       const wait = this.t0 + this.nextDue * 1000 - performance.now();
-      this.arrivalTimer = setTimeout(this.pumpArrivals, Math.max(0, wait));
+      this.arrivalTimer = setLongTimeout(this.pumpArrivals, Math.max(0, wait));
     }
   };
 
@@ -179,7 +180,8 @@ class Run implements EngineContext {
     const end = performance.now();
     // A caller may share one signal across many runs (sweep steps): leave no listener behind.
     this.hooks.signal?.removeEventListener('abort', this.onAbort);
-    for (const timer of [this.arrivalTimer, this.sampleTimer]) if (timer) clearTimeout(timer);
+    clearLongTimeout(this.arrivalTimer);
+    if (this.sampleTimer) clearTimeout(this.sampleTimer);
     if (this.watchdog) clearInterval(this.watchdog);
     // Sessions still running at an interrupt appear in no session figure (as in httperf).
     for (const session of this.live) session.abandon();
