@@ -81,6 +81,8 @@ export interface ReplayOptions {
   readonly recvBuffer: number;
   /** Verbosity (httperf -v): 1 prints rate samples as they are taken. */
   readonly verbose: number;
+  /** `--raw-uri-bytes`: send control bytes and DEL in session-file URIs instead of refusing the file. */
+  readonly rawUriBytes?: boolean;
 }
 
 /** Defaults identical to httperf 0.9.0 where httperf has one. */

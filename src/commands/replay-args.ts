@@ -40,6 +40,7 @@ export function addReplayOptions<T>(y: Argv<T>) {
     .option('send-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.sendBuffer), describe: 'accepted for httperf compatibility' })
     .option('recv-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.recvBuffer), describe: 'accepted for httperf compatibility' })
     .option('verbose', { alias: 'v', type: 'count', describe: 'print rate samples as they are taken' })
+    .option('raw-uri-bytes', { type: 'boolean', default: false, describe: 'send control bytes and DEL in session-file URIs as they are (refused otherwise)' })
     .option('uri', { type: 'string', hidden: true })
     .option('method', { type: 'string', hidden: true })
     .option('num-conns', { type: 'number', hidden: true })
@@ -106,6 +107,7 @@ export function toReplayOptions(args: ReplayArgv, rawArgs: readonly string[] = [
     sendBuffer: integer(argv['send-buffer'], '--send-buffer', 0, 2 ** 31 - 1),
     recvBuffer: integer(argv['recv-buffer'], '--recv-buffer', 0, 2 ** 31 - 1),
     verbose: typeof argv.verbose === 'number' ? argv.verbose : 0,
+    rawUriBytes: argv['raw-uri-bytes'] === true,
   };
 }
 
