@@ -89,6 +89,11 @@ export class Connection implements ReplySink, Watched {
     return this.state === State.Closed;
   }
 
+  /** True while a written request has no complete reply. */
+  get awaitingReply(): boolean {
+    return this.written > 0 && this.state !== State.Closed;
+  }
+
   /**
    * Queue a call. It is written at once if the connection is open, unless `deferWrite` is set:
    * then the caller calls `flush()` after queueing a whole burst, so the burst goes out in one

@@ -17,6 +17,7 @@ import { VERSION } from '../version.js';
 import type { EngineContext, PreparedTemplate, Target, Watched } from './context.js';
 import { prepareTemplates, resolveTarget } from './plan.js';
 import { Session } from './session.js';
+import { StallNotice } from './stall.js';
 
 export interface ReplayHooks {
   /** Called with each 5-s sample as it is taken. */
@@ -52,6 +53,7 @@ class Run implements EngineContext {
   private arrivalTimer: LongTimeout | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  private stallNotice: StallNotice | null = null;
   private lastSampleAt = 0;
   private sampleIndex = 0;
   private finished = false;
@@ -91,6 +93,8 @@ class Run implements EngineContext {
       if (this.watched) {
         const tick = Math.min(100, Math.max(5, this.connectTimeoutMs / 20));
         this.watchdog = setInterval(this.checkDeadlines, tick);
+      } else {
+        this.stallNotice = new StallNotice(this.recorder, this.anyAwaitingReply);
       }
       if (this.schedule.sequential) this.createSession(this.t0);
       else {
@@ -101,6 +105,11 @@ class Run implements EngineContext {
   }
 
   private readonly onAbort = (): void => this.finish('interrupted');
+
+  private readonly anyAwaitingReply = (): boolean => {
+    for (const session of this.live) if (session.awaitingReply) return true;
+    return false;
+  };
 
   /** EngineContext: a session ended (its result is recorded). */
   sessionDestroyed(session: object): void {
@@ -183,6 +192,7 @@ class Run implements EngineContext {
     clearLongTimeout(this.arrivalTimer);
     if (this.sampleTimer) clearTimeout(this.sampleTimer);
     if (this.watchdog) clearInterval(this.watchdog);
+    this.stallNotice?.stop();
     // Sessions still running at an interrupt appear in no session figure (as in httperf).
     for (const session of this.live) session.abandon();
     this.live.clear();

@@ -51,6 +51,11 @@ export class Session {
     return this.done;
   }
 
+  /** True while one of the session's connections waits for a reply. */
+  get awaitingReply(): boolean {
+    return this.slots.some((conn) => conn !== null && conn.awaitingReply);
+  }
+
   start(): void {
     this.issueCalls();
   }

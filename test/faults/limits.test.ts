@@ -3,13 +3,14 @@
  * without a socket are not connections, as in httperf) and refused certificates (the reason is
  * printed, not only "other").
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { stallNoticeText } from '../../src/engine/stall.js';
 import { startFaultServer, type FaultServer } from './server.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'loadgen.js');
@@ -93,5 +94,26 @@ describe('TLS failures say why', () => {
     const result = await run(process.execPath, args, { NODE_EXTRA_CA_CERTS: join(TLS, 'dns-only-cert.pem') });
     expect(result.code).toBe(3);
     expect(result.stdout).toMatch(/Errors: TLS handshake failed 1x: ERR_TLS_CERT_ALTNAME_INVALID: IP: 127\.0\.0\.1 is not in the cert's list/);
+  });
+});
+
+describe('--timeout 0 against a stalled server', () => {
+  it('waits (httperf semantics) but says so once on stderr after a quiet time', async () => {
+    server = await startFaultServer('stall');
+    const sessions = join(dir, 'stall.txt');
+    writeFileSync(sessions, '/a\n');
+    const child = spawn(process.execPath, [BIN, '--server=127.0.0.1', `--port=${server.port}`, `--wsesslog=2,0,${sessions}`, '--rate=100', '-q'], {
+      env: { ...process.env, LOADGEN_STALL_NOTICE_SECONDS: '1' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Stop it (as a user would, with Ctrl-C) well after the notice: the quiet time is 1 s, checked every 250 ms.
+    const stopper = setTimeout(() => child.kill('SIGINT'), 3500);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(stopper);
+    const notices = stderr.split('\n').filter((line) => line.includes('--timeout is 0'));
+    expect(notices).toEqual([`loadgen: ${stallNoticeText(1)}`]);
+    expect(server.requests).toBe(2);
+    expect(code).not.toBeNull();
   });
 });
