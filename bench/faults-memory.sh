@@ -58,7 +58,7 @@ for step in "${STEPS[@]}"; do
       for ((t = 5; t <= 55; t += 5)); do
         sleep 5
         # time -> timeout -> node: the generator is the grandchild of the job started above.
-        pid="$(pgrep -P "$(pgrep -P "$runner" | head -n1)" | head -n1 || true)"
+        pid="$(pgrep -P "$(pgrep -P "$runner" 2>/dev/null | head -n1)" 2>/dev/null | head -n1 || true)"
         [ -n "$pid" ] || break
         samples+="${t}s:$(ps -o rss= -p "$pid" | tr -d ' ')KB "
       done
