@@ -3,7 +3,7 @@
  * without a socket are not connections, as in httperf) and refused certificates (the reason is
  * printed, not only "other").
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { stallNoticeText } from '../../src/engine/stall.js';
+import { BIN, run } from './cli.js';
 import { startFaultServer, type FaultServer } from './server.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'loadgen.js');
 const TLS = join(import.meta.dirname, '..', 'fixtures', 'tls');
 const dir = mkdtempSync(join(tmpdir(), 'loadgen-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,14 +23,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 30_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('out of file descriptors', () => {
   it('fd-unavail attempts are errors, not connections (ulimit -n 64, 150 sessions held open)', async () => {

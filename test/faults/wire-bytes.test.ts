@@ -3,14 +3,13 @@
  * out as the file's (or the argument's) bytes; forbidden URI bytes are refused at FILE:LINE:COL
  * unless --raw-uri-bytes. The fault server records the raw bytes it received.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadgen } from './cli.js';
 import { startFaultServer, type FaultServer } from './server.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'loadgen.js');
 const dir = mkdtempSync(join(tmpdir(), 'loadgen-wire-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -19,14 +18,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-function loadgen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 function sessionFile(name: string, bytes: Buffer): string {
   const path = join(dir, name);
