@@ -134,8 +134,8 @@ describe('addConfigOption', () => {
         .parseAsync();
     const cases: Array<[string, string, RegExp]> = [
       ['ssl.json', '{"rate": 5, "ssl": "no"}', /ssl\.json:1:13: option "ssl" must be true or false, not "no"$/],
-      ['period.json', '{\n  "period": []\n}', /period\.json:2:3: option "period" must be a single value \(text or number\), not an empty list$/],
-      ['assert.yml', 'assert:\n  a: 1\n', /assert\.yml:1:1: option "assert" must be a value or a list of values, not a mapping$/],
+      ['period.json', '{\n  "period": []\n}', /period\.json:2:3: option "period" must be a value \(text or number\) or a list of values, not an empty list$/],
+      ['assert.yml', 'assert:\n  a: 1\n', /assert\.yml:1:1: option "assert" must be a value \(text or number\) or a list of values, not a mapping$/],
       ['verbose.yml', 'rate: 1\nverbose: lots\n', /verbose\.yml:2:1: option "verbose" must be a whole number >= 0, not "lots"$/],
     ];
     for (const [name, text, message] of cases) {

@@ -76,7 +76,7 @@ export type ConfigTypes = Readonly<Record<string, ConfigValueType>>;
 
 /** What is wrong with `value` for an option of `type`, or undefined when it fits. */
 function typeProblem(value: unknown, type: ConfigValueType): string | undefined {
-  const scalar = typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+  const scalar = isScalar(value);
   switch (type) {
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be true or false, not ${describeValue(value)}`;
@@ -85,12 +85,16 @@ function typeProblem(value: unknown, type: ConfigValueType): string | undefined 
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? undefined : `must be a number, not ${describeValue(value)}`;
     case 'string':
-      return scalar ? undefined : `must be a single value (text or number), not ${describeValue(value)}`;
-    case 'list':
-      if (scalar) return undefined;
-      if (Array.isArray(value) && value.every((item) => typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item)))) return undefined;
-      return `must be a value or a list of values, not ${describeValue(value)}`;
+    case 'list': {
+      // A list is the option given several times, as on the command line; only a list option may be empty.
+      if (scalar || (Array.isArray(value) && (value.length > 0 || type === 'list') && value.every(isScalar))) return undefined;
+      return `must be a value (text or number) or a list of values, not ${describeValue(value)}`;
+    }
   }
+}
+
+function isScalar(value: unknown): boolean {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
 }
 
 /** A value as a user would name it in a message. */
