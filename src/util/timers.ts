@@ -3,6 +3,8 @@
  * TimeoutOverflowWarning) when asked for more than 2^31-1 ms (about 24.8 days), so a long think
  * time or a very low arrival rate would fire at once. `setLongTimeout` waits in steps of at most
  * that much; every timer whose delay comes from user input (think times, arrivals) goes through it.
+ * Reply and connect timeouts need none: they are deadlines compared by the run's watchdog, which
+ * ticks every 5-100 ms whatever --timeout is.
  */
 import { performance } from 'node:perf_hooks';
 
