@@ -83,6 +83,8 @@ export interface ReplayOptions {
   readonly verbose: number;
   /** `--start-at`: wall-clock instant (epoch ms) of the first arrival; absent = start at once. */
   readonly startAt?: number;
+  /** `--raw-uri-bytes`: send control bytes and DEL in session-file URIs instead of refusing the file. */
+  readonly rawUriBytes?: boolean;
 }
 
 /** Defaults identical to httperf 0.9.0 where httperf has one. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,5 +115,48 @@ describe('addConfigOption', () => {
     expect(overridden.rate).toBe(9);
     expect(overridden.seed).toBe(3);
     expect(overridden.assert).toEqual(['errors < 2']);
+  });
+
+  it('refuses wrong-typed values with the file, key and position (they were ignored silently)', async () => {
+    const parse = (args: string[]) =>
+      addConfigOption(
+        yargs(args)
+          .option('ssl', { type: 'boolean' })
+          .option('period', { type: 'string' })
+          .option('rate', { type: 'string' })
+          .option('assert', { type: 'string', array: true })
+          .option('verbose', { type: 'count' }),
+      )
+        .exitProcess(false)
+        .fail((_msg, err) => {
+          throw err;
+        })
+        .parseAsync();
+    const cases: Array<[string, string, RegExp]> = [
+      ['ssl.json', '{"rate": 5, "ssl": "no"}', /ssl\.json:1:13: option "ssl" must be true or false, not "no"$/],
+      ['period.json', '{\n  "period": []\n}', /period\.json:2:3: option "period" must be a value \(text or number\) or a list of values, not an empty list$/],
+      ['assert.yml', 'assert:\n  a: 1\n', /assert\.yml:1:1: option "assert" must be a value \(text or number\) or a list of values, not a mapping$/],
+      ['verbose.yml', 'rate: 1\nverbose: lots\n', /verbose\.yml:2:1: option "verbose" must be a whole number >= 0, not "lots"$/],
+    ];
+    for (const [name, text, message] of cases) {
+      const path = await file(name, text);
+      const error = await Promise.resolve()
+        .then(() => parse(['--config', path]))
+        .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      // yargs re-wraps errors thrown while loading a config file; the message is what the user sees.
+      expect((error as Error).message, name).toMatch(message);
+    }
+    const ok = await parse(['--config', await file('ok.yml', 'ssl: true\nrate: 5\nassert: errors == 0\nverbose: 2\n')]);
+    expect([ok.ssl, ok.rate, ok.verbose]).toEqual([true, 5, 2]);
+  });
+
+  it('the replay command exits 2 on a wrong-typed config value, naming file and key', async () => {
+    const path = await file('cli.json', '{"ssl": "no"}');
+    const result = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'bin', 'loadgen.js'), '--config', path, '--wsesslog=1,0,x.txt'], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe(`loadgen: ${path}:1:2: option "ssl" must be true or false, not "no"`);
   });
 });

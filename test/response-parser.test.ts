@@ -134,4 +134,43 @@ describe('ResponseParser', () => {
     parser.feed(two, 0, two.length);
     expect(replies).toEqual([200]);
   });
+
+  it('accepts bare-LF header lines at every split, and a mix of CRLF and LF', () => {
+    const text = 'HTTP/1.1 200 OK\nContent-Length: 3\r\nX: y\n\nabcHTTP/1.1 204 No\r\n\r\n';
+    for (const size of [1, 2, 5, 4096]) {
+      const { sink, replies, errors } = collector();
+      feedInPieces(new ResponseParser(sink, false, false), text, size);
+      expect(errors).toEqual([]);
+      expect(replies.map((r) => [r.status, r.header, r.content])).toEqual([
+        [200, 41, 3],
+        [204, 19, 0],
+      ]);
+    }
+  });
+
+  it('rejects two different Content-Length values but accepts a repeated equal one', () => {
+    const bad = collector();
+    feedInPieces(new ResponseParser(bad.sink, false, false), 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nok', 4096);
+    expect(bad.errors).toEqual(['two different Content-Length values (2 and 5)']);
+    const same = collector();
+    feedInPieces(new ResponseParser(same.sink, false, false), 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok', 4096);
+    expect(same.errors).toEqual([]);
+    expect(same.replies).toHaveLength(1);
+  });
+
+  it('rejects malformed or oversize chunk sizes, accepts extensions and leading zeros', () => {
+    const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    for (const size of ['2g', 'f'.repeat(24), '', '-1', ' 2', '0x2']) {
+      const { sink, errors, replies } = collector();
+      feedInPieces(new ResponseParser(sink, false, false), `${head}${size}\r\nok\r\n0\r\n\r\n`, 4096);
+      expect(errors, size).toHaveLength(1);
+      expect(replies).toEqual([]);
+    }
+    for (const size of ['2;name=value', '0002', '2 ']) {
+      const { sink, errors, replies } = collector();
+      feedInPieces(new ResponseParser(sink, false, false), `${head}${size}\r\nok\r\n0\r\n\r\n`, 4096);
+      expect(errors, size).toEqual([]);
+      expect(replies.map((r) => r.content)).toEqual([2]);
+    }
+  });
 });

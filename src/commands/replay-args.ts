@@ -42,6 +42,7 @@ export function addReplayOptions<T>(y: Argv<T>) {
     .option('recv-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.recvBuffer), describe: 'accepted for httperf compatibility' })
     .option('start-at', { type: 'string', requiresArg: true, describe: 'begin at this instant: RFC 3339 (2026-01-31T12:00:00Z) or epoch ms; N generators start together' })
     .option('verbose', { alias: 'v', type: 'count', describe: 'print rate samples as they are taken' })
+    .option('raw-uri-bytes', { type: 'boolean', default: false, describe: 'send control bytes and DEL in session-file URIs as they are (refused otherwise)' })
     .option('uri', { type: 'string', hidden: true })
     .option('method', { type: 'string', hidden: true })
     .option('num-conns', { type: 'number', hidden: true })
@@ -109,6 +110,7 @@ export function toReplayOptions(args: ReplayArgv, rawArgs: readonly string[] = [
     recvBuffer: integer(argv['recv-buffer'], '--recv-buffer', 0, 2 ** 31 - 1),
     verbose: typeof argv.verbose === 'number' ? argv.verbose : 0,
     ...(argv['start-at'] === undefined ? {} : { startAt: parseStartAt(String(argv['start-at'])) }),
+    rawUriBytes: argv['raw-uri-bytes'] === true,
   };
 }
 

@@ -53,7 +53,7 @@ export async function run(args: string[]): Promise<number> {
   const workers = Number(argv.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers must be a whole number from 1 to 256');
   const gates = await prepareGates(argv);
-  const sessions = await loadSessionFile(options.sessionFile);
+  const sessions = await loadSessionFile(options.sessionFile, { rawUriBytes: options.rawUriBytes });
   if (!quiet) for (const warning of ignoredOptionWarnings(argv)) process.stderr.write(`${warning}\n`);
 
   const docs: ResultsDocument[] = [];

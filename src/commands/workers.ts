@@ -110,7 +110,7 @@ function runChild(taskFile: string, signal: AbortSignal, onSample: (sample: Time
 /** Entry of a worker process (`loadgen __worker TASKFILE`): run the share, write the document. */
 export async function run(args: string[]): Promise<number> {
   const task = JSON.parse(await readFile(args[0]!, 'utf8')) as WorkerTask;
-  const sessions = await loadSessionFile(task.options.sessionFile);
+  const sessions = await loadSessionFile(task.options.sessionFile, { rawUriBytes: task.options.rawUriBytes });
   const controller = new AbortController();
   // Ctrl-C reaches the worker twice (from the terminal and forwarded by the parent): aborting
   // an aborted run is a no-op, and the results measured so far are still written.

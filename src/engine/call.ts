@@ -8,6 +8,8 @@ export class Call {
   firstByte = 0;
   /** Reply deadline (ms, performance.now() clock); 0 = none. */
   deadline = 0;
+  /** Read count of its connection when it was written: bytes of that same read cannot answer it. */
+  writtenAtRead = 0;
   /** Times this call was sent again (after a reconnect or --retry-on-failure). */
   resends = 0;
 

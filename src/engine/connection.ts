@@ -12,7 +12,7 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { ResponseParser, type ReplySink } from '../http/response-parser.js';
 import { withCookie } from '../http/request.js';
-import { errorKindOf, type ErrorKind } from '../record/recorder.js';
+import { errorKindOf, tlsFailureReason, type ErrorKind } from '../record/recorder.js';
 import type { Call } from './call.js';
 import type { EngineContext, Watched } from './context.js';
 import type { Session } from './session.js';
@@ -44,6 +44,8 @@ export class Connection implements ReplySink, Watched {
   private bytesSinceIdle = 0;
   /** The calls in flight were written after the connection sat idle with replies delivered. */
   private reusedAfterIdle = false;
+  /** Reads delivered so far: a call written during read k cannot be answered by bytes of read k. */
+  private reads = 0;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -87,6 +89,11 @@ export class Connection implements ReplySink, Watched {
     return this.state === State.Closed;
   }
 
+  /** True while a written request has no complete reply. */
+  get awaitingReply(): boolean {
+    return this.written > 0 && this.state !== State.Closed;
+  }
+
   /**
    * Queue a call. It is written at once if the connection is open, unless `deferWrite` is set:
    * then the caller calls `flush()` after queueing a whole burst, so the burst goes out in one
@@ -126,6 +133,7 @@ export class Connection implements ReplySink, Watched {
   /** @internal */
   handleBytes(buf: Buffer, n: number): void {
     if (this.state !== State.Open) return;
+    this.reads++;
     this.bytesSinceIdle += n;
     this.parser.feed(buf, 0, n);
   }
@@ -147,20 +155,23 @@ export class Connection implements ReplySink, Watched {
       this.lost(null);
       return;
     }
+    if (this.state === State.Connecting && this.ctx.target.tls) {
+      const reason = tlsFailureReason(err);
+      if (reason !== undefined) this.ctx.recorder.tlsFailed(reason);
+    }
     this.lost(errorKindOf(err.code));
   }
 
   // --- ReplySink -----------------------------------------------------------------------------
 
-  onReplyStart(): boolean {
+  onReplyStart(available: number): boolean {
     const call = this.queue[0];
-    if (call === undefined) {
-      // Bytes on an idle connection: a server saying goodbye (e.g. 408 before closing). Not ours.
+    if (call === undefined || this.written === 0 || call.writtenAtRead === this.reads) {
+      // Bytes no request written before this read can own: a server saying goodbye (408 before
+      // closing), more than it announced, or an extra reply. Never the answer to the next request:
+      // count them and drop the connection; calls pending on it are re-sent on a new one.
+      this.ctx.recorder.extraBytes(available);
       this.lost(null);
-      return false;
-    }
-    if (this.written === 0) {
-      this.onProtocolError('reply bytes before any request was written');
       return false;
     }
     const now = performance.now();
@@ -238,6 +249,7 @@ export class Connection implements ReplySink, Watched {
       if (parts === null) single = bytes;
       else parts[i - first] = bytes;
       call.sendStart = now;
+      call.writtenAtRead = this.reads;
       call.deadline = replyTimeoutMs > 0 ? now + replyTimeoutMs : 0;
       recorder.requestWritten(bytes.length);
     }
@@ -266,6 +278,7 @@ export class Connection implements ReplySink, Watched {
     const calls = this.queue.splice(0);
     this.written = 0;
     const hadReplies = this.replies > 0;
+    const wasConnecting = this.state === State.Connecting;
     this.close();
     if (kind === null) {
       if (calls.length > 0) {
@@ -274,7 +287,8 @@ export class Connection implements ReplySink, Watched {
       }
       return;
     }
-    this.ctx.recorder.error(kind);
+    if (wasConnecting) this.ctx.recorder.connectFailed(kind);
+    else this.ctx.recorder.error(kind);
     this.session.connectionFailed(this, calls, hadReplies ? 'after-replies' : 'no-reply');
   }
 }

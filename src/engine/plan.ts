@@ -5,7 +5,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { RunFailedError } from '../errors.js';
-import { prepareRequest, type RequestContext } from '../http/request.js';
+import { prepareRequest, wireBytes, type RequestContext } from '../http/request.js';
 import type { ReplayOptions } from '../options.js';
 import { templateRequestCount, type SessionFile } from '../session/model.js';
 import type { PreparedTemplate, Target } from './context.js';
@@ -18,7 +18,8 @@ export function hostHeader(options: ReplayOptions): string {
 
 /** Build every template's request bytes and think times (ms). */
 export function prepareTemplates(file: SessionFile, options: ReplayOptions): PreparedTemplate[] {
-  const ctx: RequestContext = { hostHeader: hostHeader(options), httpVersion: options.httpVersion, addHeaders: options.addHeaders };
+  // Command-line text goes out as its UTF-8 bytes; the session file's strings already are bytes.
+  const ctx: RequestContext = { hostHeader: wireBytes(hostHeader(options)), httpVersion: options.httpVersion, addHeaders: options.addHeaders.map(wireBytes) };
   return file.templates.map((template) => ({
     requestCount: templateRequestCount(template),
     bursts: template.bursts.map((burst) => ({

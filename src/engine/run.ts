@@ -13,11 +13,13 @@ import { HISTOGRAM_NAMES, RESULTS_SCHEMA_MINOR_VERSION, RESULTS_SCHEMA_VERSION, 
 import { formatEchoLine } from '../report/httperf.js';
 import { createArrivalSchedule, type ArrivalSchedule } from '../schedule/arrivals.js';
 import type { SessionFile } from '../session/model.js';
+import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../util/timers.js';
 import { VERSION } from '../version.js';
 import type { EngineContext, PreparedTemplate, Target, Watched } from './context.js';
 import { prepareTemplates, resolveTarget } from './plan.js';
 import { Session } from './session.js';
 import { intendedStart, waitUntil, wallClockMs } from './start-at.js';
+import { StallNotice } from './stall.js';
 
 export interface ReplayHooks {
   /** Called with each 5-s sample as it is taken. */
@@ -50,9 +52,10 @@ class Run implements EngineContext {
   private destroyed = 0;
   private t0 = 0;
   private nextDue = 0;
-  private arrivalTimer: NodeJS.Timeout | null = null;
+  private arrivalTimer: LongTimeout | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
+  private stallNotice: StallNotice | null = null;
   private lastSampleAt = 0;
   private sampleIndex = 0;
   private finished = false;
@@ -113,6 +116,8 @@ class Run implements EngineContext {
     if (this.watched) {
       const tick = Math.min(100, Math.max(5, this.connectTimeoutMs / 20));
       this.watchdog = setInterval(this.checkDeadlines, tick);
+    } else {
+      this.stallNotice = new StallNotice(this.recorder, this.anyAwaitingReply);
     }
     if (this.schedule.sequential) this.createSession(this.t0);
     else {
@@ -128,6 +133,11 @@ class Run implements EngineContext {
       this.t0 = performance.now();
     }
     this.finish('interrupted');
+  };
+
+  private readonly anyAwaitingReply = (): boolean => {
+    for (const session of this.live) if (session.awaitingReply) return true;
+    return false;
   };
 
   /** EngineContext: a session ended (its result is recorded). */
@@ -165,7 +175,7 @@ class Run implements EngineContext {
     }
     if (this.created < this.sessionLimit()) {
       const wait = this.t0 + this.nextDue * 1000 - performance.now();
-      this.arrivalTimer = setTimeout(this.pumpArrivals, Math.max(0, wait));
+      this.arrivalTimer = setLongTimeout(this.pumpArrivals, Math.max(0, wait));
     }
   };
 
@@ -236,8 +246,10 @@ class Run implements EngineContext {
     const end = performance.now();
     // A caller may share one signal across many runs (sweep steps): leave no listener behind.
     this.hooks.signal?.removeEventListener('abort', this.onAbort);
-    for (const timer of [this.arrivalTimer, this.sampleTimer, this.bucketTimer]) if (timer) clearTimeout(timer);
+    clearLongTimeout(this.arrivalTimer);
+    for (const timer of [this.sampleTimer, this.bucketTimer]) if (timer) clearTimeout(timer);
     if (this.watchdog) clearInterval(this.watchdog);
+    this.stallNotice?.stop();
     // Sessions still running at an interrupt appear in no session figure (as in httperf).
     for (const session of this.live) session.abandon();
     this.live.clear();

@@ -10,6 +10,7 @@
  *   is closed and the remaining calls are dropped.
  */
 import { performance } from 'node:perf_hooks';
+import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../util/timers.js';
 import { Call } from './call.js';
 import { Connection } from './connection.js';
 import type { EngineContext, PreparedTemplate } from './context.js';
@@ -29,7 +30,7 @@ export class Session {
   private replies = 0;
   private connectionsEstablished = 0;
   private firstReplySeen = false;
-  private thinkTimer: NodeJS.Timeout | null = null;
+  private thinkTimer: LongTimeout | null = null;
   private done = false;
   private readonly capacity: number;
 
@@ -48,6 +49,11 @@ export class Session {
 
   get finished(): boolean {
     return this.done;
+  }
+
+  /** True while one of the session's connections waits for a reply. */
+  get awaitingReply(): boolean {
+    return this.slots.some((conn) => conn !== null && conn.awaitingReply);
   }
 
   start(): void {
@@ -93,7 +99,9 @@ export class Session {
       this.burstIndex++;
       this.nextInBurst = 0;
       this.burstTarget += this.template.bursts[this.burstIndex]!.requests.length;
-      this.thinkTimer = setTimeout(this.thinkOver, thinkMs);
+      // Zero think time: the next burst goes out now, not at the next timer tick (about 1 ms).
+      if (thinkMs > 0) this.thinkTimer = setLongTimeout(this.thinkOver, thinkMs);
+      else this.issueCalls();
     }
   }
 
@@ -182,10 +190,8 @@ export class Session {
   }
 
   private closeAll(): void {
-    if (this.thinkTimer !== null) {
-      clearTimeout(this.thinkTimer);
-      this.thinkTimer = null;
-    }
+    clearLongTimeout(this.thinkTimer);
+    this.thinkTimer = null;
     for (let i = 0; i < this.slots.length; i++) {
       this.slots[i]?.close();
       this.slots[i] = null;

@@ -9,11 +9,23 @@ import type { SessionRequest } from '../session/model.js';
 
 export const USER_AGENT = 'loadgen/0.1';
 
+/**
+ * What every request of a run shares. Like the session model's fields, these strings are byte
+ * strings (one char per byte, see session/model.ts): the whole head is encoded as latin1, which
+ * turns each char back into the byte it stands for. Text typed on the command line becomes a byte
+ * string with `wireBytes`.
+ */
 export interface RequestContext {
   readonly hostHeader: string;
   readonly httpVersion: '1.1' | '1.0';
   /** Already unescaped extra header text, each ending in CRLF. */
   readonly addHeaders: readonly string[];
+}
+
+/** The UTF-8 bytes of `text` as a byte string (what a command-line argument's bytes were). */
+export function wireBytes(text: string): string {
+  // ASCII (nearly always) is its own byte string.
+  return /^[\x00-\x7f]*$/.test(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
 }
 
 /** Pre-built request: `head` lacks the final CRLF so a Cookie header can still be appended. */

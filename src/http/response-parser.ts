@@ -12,8 +12,11 @@
 
 /** What the parser tells its owner. One sink per connection: calls stay monomorphic. */
 export interface ReplySink {
-  /** First byte of a new reply arrived; return true when the request was HEAD (no body). */
-  onReplyStart(): boolean;
+  /**
+   * First byte of a new reply arrived, with `available` bytes of the current read from there on;
+   * return true when the request was HEAD (no body). The sink may drop the connection instead.
+   */
+  onReplyStart(available: number): boolean;
   /** Reply complete. `keepAlive` false means the server will close the connection. */
   onReplyComplete(status: number, headerBytes: number, contentBytes: number, footerBytes: number, keepAlive: boolean, cookie: string | undefined): void;
   /** The byte stream is not HTTP: the connection must be dropped. */
@@ -76,7 +79,7 @@ export class ResponseParser {
     while (i < end && !this.detached) {
       switch (this.state) {
         case State.Idle:
-          this.beginReply();
+          this.beginReply(end - i);
           break;
         case State.Head:
           i = this.feedHead(buf, i, end);
@@ -136,42 +139,34 @@ export class ResponseParser {
     this.lineAcc = '';
   }
 
-  private beginReply(): void {
+  private beginReply(available: number): void {
     this.state = State.Head;
     this.headerBytes = 0;
     this.contentBytes = 0;
     this.footerBytes = 0;
     this.cookie = undefined;
     // The sink may reject the bytes (no request outstanding) and reset us.
-    this.isHead = this.sink.onReplyStart();
+    this.isHead = this.sink.onReplyStart(available);
   }
 
   /** Collect the header block up to the blank line, then parse it. */
   private feedHead(buf: Buffer, i: number, end: number): number {
-    let block: Buffer;
-    let offset: number;
-    let from: number;
     if (this.partial === null) {
-      block = buf;
-      offset = i;
-      from = i;
-    } else {
-      // Rare: the header block was split across reads. Join with the new bytes.
-      const prevLen = this.partial.length;
-      block = Buffer.concat([this.partial, buf.subarray(i, end)]);
-      offset = 0;
-      from = Math.max(0, prevLen - 3);
-      this.partial = null;
-      const endIdx = block.indexOf(HEAD_END, from);
-      if (endIdx < 0) return this.keepPartial(block, 0, block.length, end);
-      const consumed = endIdx + 4 - prevLen;
-      if (!this.parseHead(block, 0, endIdx + 4)) return end;
-      return i + consumed;
+      const blank = findBlankLine(buf, i, end);
+      if (blank < 0) return this.keepPartial(buf, i, end, end);
+      const stop = blankLineEnd(buf, blank);
+      if (!this.parseHead(buf, i, blank, stop)) return end;
+      return stop;
     }
-    const endIdx = block.indexOf(HEAD_END, from);
-    if (endIdx < 0 || endIdx + 4 > end) return this.keepPartial(block, offset, end, end);
-    if (!this.parseHead(block, offset, endIdx + 4)) return end;
-    return endIdx + 4;
+    // Rare: the header block was split across reads. Join with the new bytes.
+    const prevLen = this.partial.length;
+    const block = Buffer.concat([this.partial, buf.subarray(i, end)]);
+    this.partial = null;
+    const blank = findBlankLine(block, 0, block.length);
+    if (blank < 0) return this.keepPartial(block, 0, block.length, end);
+    const stop = blankLineEnd(block, blank);
+    if (!this.parseHead(block, 0, blank, stop)) return end;
+    return i + stop - prevLen;
   }
 
   private keepPartial(block: Buffer, start: number, stop: number, end: number): number {
@@ -184,10 +179,11 @@ export class ResponseParser {
   }
 
   /**
-   * Parse status line and headers in block[start, stop). Returns false on a protocol error.
+   * Parse status line and headers in block[start, stop); the blank line that ends them starts at
+   * `blank`. Returns false on a protocol error. Lines may end in CRLF or a bare LF (RFC 9112 2.2).
    * Works on bytes: only the values of Connection, Transfer-Encoding and Set-Cookie become strings.
    */
-  private parseHead(block: Buffer, start: number, stop: number): boolean {
+  private parseHead(block: Buffer, start: number, blank: number, stop: number): boolean {
     if (stop - start < 14 || !startsWithHttp1(block, start)) {
       this.fail(`invalid status line '${firstLine(block, start, stop)}'`);
       return false;
@@ -205,21 +201,25 @@ export class ResponseParser {
     let length = -1;
     let chunked = false;
     let lineStart = block.indexOf(LF, start) + 1;
-    const headersEnd = stop - 2; // the blank line
-    while (lineStart > 0 && lineStart < headersEnd) {
-      let lineEnd = block.indexOf(LF, lineStart);
-      if (lineEnd < 0 || lineEnd >= stop) lineEnd = stop - 1;
+    while (lineStart > 0 && lineStart < blank) {
+      const lineEnd = block.indexOf(LF, lineStart);
       const valueEnd = block[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
       // Only a few headers matter; test the first letter before comparing names.
       const first = block[lineStart]! | 0x20;
       if (first === 0x63 /* c */) {
         let at = nameEnd(block, lineStart, valueEnd, CONTENT_LENGTH);
         if (at > 0) {
-          length = parseDecimal(block, at, valueEnd);
-          if (length < 0) {
+          const value = parseDecimal(block, at, valueEnd);
+          if (value < 0) {
             this.fail('invalid Content-Length');
             return false;
           }
+          // Two different lengths: no way to know where the reply ends (RFC 9112 6.3).
+          if (length >= 0 && value !== length) {
+            this.fail(`two different Content-Length values (${length} and ${value})`);
+            return false;
+          }
+          length = value;
         } else if ((at = nameEnd(block, lineStart, valueEnd, CONNECTION)) > 0) {
           const value = block.toString('latin1', at, valueEnd).toLowerCase();
           if (value.includes('close')) keepAlive = false;
@@ -278,9 +278,9 @@ export class ResponseParser {
     const line = this.lineAcc + buf.toString('latin1', i, lf + 1);
     this.lineAcc = '';
     if (this.state === State.ChunkSize) {
-      const size = parseInt(line, 16);
-      if (!Number.isFinite(size) || size < 0 || !/^[0-9a-fA-F]/.test(line)) {
-        this.fail(`invalid chunk size line '${line.trim()}'`);
+      const size = parseChunkSize(line);
+      if (size < 0) {
+        this.fail(`invalid chunk size line '${JSON.stringify(line.trim().slice(0, 40)).slice(1, -1)}'`);
         return end;
       }
       if (size === 0) this.state = State.Trailer;
@@ -312,8 +312,46 @@ const CONNECTION = Buffer.from('connection');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const SET_COOKIE = Buffer.from('set-cookie');
 const HTTP1 = Buffer.from('HTTP/1.');
-/** End of a header block; a Buffer needle is much faster than a string one for Buffer.indexOf. */
-const HEAD_END = Buffer.from('\r\n\r\n');
+
+/**
+ * Index of the blank line that ends the header block starting at `start`, or -1 when it has not
+ * arrived yet. A line ends at LF, with or without CR before it, so the block ends at the first
+ * LF followed by LF or by CR LF.
+ */
+function findBlankLine(block: Buffer, start: number, end: number): number {
+  let lf = block.indexOf(LF, start);
+  while (lf >= 0 && lf < end) {
+    const next = lf + 1;
+    if (next >= end) return -1;
+    if (block[next] === LF) return next;
+    if (block[next] === CR) {
+      if (next + 1 >= end) return -1;
+      if (block[next + 1] === LF) return next;
+    }
+    lf = block.indexOf(LF, next);
+  }
+  return -1;
+}
+
+/** Index just after the blank line at `blank` (LF or CR LF). */
+function blankLineEnd(block: Buffer, blank: number): number {
+  return block[blank] === CR ? blank + 2 : blank + 1;
+}
+
+/** The largest chunk a reply may announce: more hex digits than this is a broken server. */
+const MAX_CHUNK_SIZE_DIGITS = 12;
+const CHUNK_SIZE_LINE = /^([0-9a-fA-F]+)[ \t]*(?:;[^\r\n]*)?\r?\n$/;
+
+/**
+ * Size in a chunk-size line (`1a3f`, `1a3f;ext=1`, CRLF or LF), or -1 when the line is not one:
+ * junk after the digits (`2g`), no digits, or more than 12 significant hex digits (a 256 GB chunk).
+ */
+function parseChunkSize(line: string): number {
+  const match = CHUNK_SIZE_LINE.exec(line);
+  if (match === null) return -1;
+  const digits = match[1]!.replace(/^0+(?=.)/, '');
+  return digits.length > MAX_CHUNK_SIZE_DIGITS ? -1 : parseInt(digits, 16);
+}
 
 function startsWithHttp1(block: Buffer, start: number): boolean {
   for (let i = 0; i < HTTP1.length; i++) if (block[start + i] !== HTTP1[i]) return false;

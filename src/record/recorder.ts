@@ -34,6 +34,26 @@ export function errorKindOf(code: string | undefined): ErrorKind {
   }
 }
 
+/**
+ * Failures that mean no socket was ever created (out of descriptors): httperf does not count such
+ * attempts as connections, and neither do we.
+ */
+export function isNoSocketError(kind: ErrorKind): boolean {
+  return kind === 'fdUnavail' || kind === 'ftabFull';
+}
+
+/**
+ * The reason of a failed TLS handshake (`CODE: message`), or undefined when `err` is a plain
+ * socket error. Node gives certificate problems a code (DEPTH_ZERO_SELF_SIGNED_CERT,
+ * ERR_TLS_CERT_ALTNAME_INVALID, CERT_HAS_EXPIRED, ...) and OpenSSL alerts an ERR_SSL_ code.
+ */
+export function tlsFailureReason(err: NodeJS.ErrnoException & { reason?: string }): string | undefined {
+  const code = err.code;
+  if (code === undefined || errorKindOf(code) !== 'other' || /^E[A-Z]+$/.test(code)) return undefined;
+  const text = (err.reason ?? err.message).split('\n')[0]!.trim().replace(/[:,]$/, '');
+  return `${code}: ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
+}
+
 export function emptyCounters(): Counters {
   return {
     connections: 0,
@@ -66,6 +86,8 @@ export function emptyCounters(): Counters {
     sessionLengthHistogram: [0],
     retries: 0,
     quietReconnects: 0,
+    extraReplyBytes: 0,
+    tlsFailures: {},
   };
 }
 
@@ -203,6 +225,26 @@ export class Recorder {
   error(kind: ErrorKind): void {
     this.counters.errors[kind]++;
     this.errorsTotal++;
+  }
+
+  /**
+   * A connection attempt failed before it was connected: count the error; an attempt that never
+   * got a socket (out of descriptors) is taken back out of the connection count (httperf's rule).
+   */
+  connectFailed(kind: ErrorKind): void {
+    this.error(kind);
+    if (isNoSocketError(kind)) this.counters.connections--;
+  }
+
+  /** A TLS handshake failed for `reason` (also counted as an `other` error by the caller). */
+  tlsFailed(reason: string): void {
+    const failures = (this.counters.tlsFailures ??= {});
+    failures[reason] = (failures[reason] ?? 0) + 1;
+  }
+
+  /** `bytes` arrived after a complete reply and answered no request. */
+  extraBytes(bytes: number): void {
+    this.counters.extraReplyBytes = (this.counters.extraReplyBytes ?? 0) + bytes;
   }
 
   sessionStarted(lagMs: number): void {

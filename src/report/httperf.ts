@@ -162,6 +162,7 @@ export function formatHttperfReport(doc: ResultsDocument): string {
     '',
     `Errors: total ${errorTotal(e)} client-timo ${e.clientTimeout} socket-timo ${e.socketTimeout} connrefused ${e.connRefused} connreset ${e.connReset}`,
     `Errors: fd-unavail ${e.fdUnavail} addrunavail ${e.addrUnavail} ftab-full ${e.ftabFull} other ${e.other}`,
+    ...faultLines(c),
     '',
     `Session rate [sess/s]: min ${f2(sessionSamples.min)} avg ${f2(rates.sessionRate)} max ${f2(sessionSamples.max)} stddev ${f2(sessionSamples.stddev)} (${c.sessionsSucceeded}/${c.sessionsSucceeded + c.sessionsFailed})`,
     `Session: avg ${f2(ratio(c.sessionsSucceededConnections, c.sessionsSucceeded))} connections/session`,
@@ -170,4 +171,14 @@ export function formatHttperfReport(doc: ResultsDocument): string {
     `Session length histogram: ${sessionLengths(c.sessionLengthHistogram).join(' ')}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * loadgen's lines after httperf's two error lines, only when there is something to say (so the
+ * report stays httperf's otherwise): why TLS handshakes failed, and bytes no request asked for.
+ */
+function faultLines(c: ResultsDocument['counters']): string[] {
+  const lines = Object.entries(c.tlsFailures ?? {}).map(([reason, n]) => `Errors: TLS handshake failed ${n}x: ${reason}`);
+  if ((c.extraReplyBytes ?? 0) > 0) lines.push(`Errors: extra reply bytes ${c.extraReplyBytes} (after complete replies; dropped with their connection)`);
+  return lines;
 }

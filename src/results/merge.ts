@@ -40,6 +40,13 @@ function mergeErrors(all: readonly ErrorCounters[]): ErrorCounters {
   return Object.fromEntries(keys.map((key) => [key, sumOf(all, (e) => e[key])])) as unknown as ErrorCounters;
 }
 
+/** Add TLS failure counts reason by reason. */
+function mergeTlsFailures(all: readonly Counters[]): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const c of all) for (const [reason, n] of Object.entries(c.tlsFailures ?? {})) merged[reason] = (merged[reason] ?? 0) + n;
+  return merged;
+}
+
 /**
  * Add counters. Exceptions: the two max* fields take the maximum (a peak is not additive), and
  * the connection-lifetime min/max take the min/max over documents that had such connections.
@@ -80,6 +87,8 @@ export function mergeCounters(all: readonly Counters[]): Counters {
     sessionLengthHistogram: addArrays(all.map((c) => c.sessionLengthHistogram)),
     retries: sum((c) => c.retries),
     quietReconnects: sum((c) => c.quietReconnects),
+    extraReplyBytes: sum((c) => c.extraReplyBytes ?? 0),
+    tlsFailures: mergeTlsFailures(all),
   };
 }
 

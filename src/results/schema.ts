@@ -91,6 +91,13 @@ export interface Counters {
   retries: number;
   /** Reconnects after a server close that were not errors (Connection: close, idle keep-alive close). */
   quietReconnects: number;
+  /**
+   * Bytes that arrived after a complete reply and answered no request (a server sending more than
+   * it announced, or a reply nobody asked for); dropped with their connection. Absent in older documents.
+   */
+  extraReplyBytes?: number;
+  /** TLS handshake failures by reason (`CODE: message`); each is also an `other` error. Absent in older documents. */
+  tlsFailures?: Record<string, number>;
 }
 
 /** One 5-s sample (httperf's reply-rate sampling), plus the other per-interval counts. */

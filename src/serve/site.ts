@@ -83,7 +83,8 @@ export async function makeSite(sessionFilePath: string, docroot: string): Promis
   const sessions = await loadSessionFile(sessionFilePath);
   const uris: string[] = [];
   for (const template of sessions.templates) {
-    for (const burst of template.bursts) for (const request of burst.requests) uris.push(request.uri);
+    // URIs are the file's bytes (session/model.ts); file names are text: decode them as UTF-8.
+    for (const burst of template.bursts) for (const request of burst.requests) uris.push(Buffer.from(request.uri, 'latin1').toString('utf8'));
   }
   const { files, skipped } = planFiles(uris);
   let bytes = 0;

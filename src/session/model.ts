@@ -4,6 +4,11 @@
  *
  * Version 1 of the model. The semantics are those of httperf 0.9.0 `--wsesslog`
  * (shared spec section 2) plus loadgen's documented extensions (per-request `headers=`).
+ *
+ * Strings that go on the wire (`uri`, header names and values) are byte strings: one char per
+ * byte of the session file (latin1 code points 0-255), so `/café` written in UTF-8 is the five
+ * chars `/caf\xC3\xA9` here and the same five bytes in the request. Node's http server gives a
+ * request's URL in the same form. Decode with `Buffer.from(uri, 'latin1').toString('utf8')` to show one.
  */
 
 /** HTTP methods accepted in `method=`. */
@@ -11,7 +16,7 @@ export type HttpMethod = 'DELETE' | 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' 
 
 /** One request ("call") of a burst. */
 export interface SessionRequest {
-  /** Request target, sent verbatim (no escaping, no validation). */
+  /** Request target as a byte string (see above), sent verbatim; no control bytes unless --raw-uri-bytes. */
   readonly uri: string;
   /** Method; GET unless `method=` says otherwise. */
   readonly method: HttpMethod;

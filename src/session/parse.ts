@@ -7,9 +7,11 @@
  * inside a value, no line-length or template-count limits, and every problem reported as an
  * `InputError` with FILE:LINE:COL instead of a crash or a line-less message.
  *
- * The parser works on the file's bytes (decoded as latin1, one char per byte) so request bodies
- * are replayed byte for byte whatever their encoding; URIs are then decoded as UTF-8, and
- * columns in messages count characters, not bytes.
+ * The parser works on the file's bytes (decoded as latin1, one char per byte) and keeps them:
+ * URIs, header values and bodies in the model are the file's bytes (see model.ts), so they are
+ * sent byte for byte whatever their encoding. A URI byte HTTP forbids in a request target
+ * (a control character or DEL) is an error unless `rawUriBytes` is set. Columns in messages
+ * count UTF-8 characters, not bytes.
  */
 import { InputError } from '../errors.js';
 import type { Burst, HttpMethod, SessionFile, SessionRequest, SessionTemplate } from './model.js';
@@ -58,17 +60,26 @@ function isSpace(code: number): boolean {
  * `path` is used only in messages. Throws `InputError(path, line, column, reason)` for the first
  * problem in file order; never anything else for any input.
  */
-export function parseSessionFile(text: string | Buffer, path: string): SessionFile {
+export function parseSessionFile(text: string | Buffer, path: string, options: SessionParseOptions = {}): SessionFile {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  return new SessionFileParser(bytes.toString('latin1'), path).parse();
+  return new SessionFileParser(bytes.toString('latin1'), path, options.rawUriBytes === true).parse();
+}
+
+/** How strict the parser is. */
+export interface SessionParseOptions {
+  /**
+   * Accept control bytes (0x00-0x1f other than the whitespace that ends a URI) and DEL in URIs and
+   * send them as they are (`--raw-uri-bytes`): for testing servers with requests HTTP forbids.
+   */
+  readonly rawUriBytes?: boolean;
 }
 
 /**
  * Read and parse the session file at `path`. A file that cannot be read (missing, unreadable, a
  * directory) is `UsageError("can't open PATH: <reason>")`; bad content is an `InputError`.
  */
-export async function loadSessionFile(path: string): Promise<SessionFile> {
-  return parseSessionFile(await readSessionSource(path), path);
+export async function loadSessionFile(path: string, options: SessionParseOptions = {}): Promise<SessionFile> {
+  return parseSessionFile(await readSessionSource(path), path, options);
 }
 
 /** Burst under construction (the model's types are read-only). */
@@ -163,6 +174,7 @@ class SessionFileParser {
   constructor(
     private readonly src: string,
     private readonly path: string,
+    private readonly rawUriBytes: boolean,
   ) {
     // A UTF-8 byte-order mark (some Windows editors write one) is not part of the first URI.
     this.contentStart = src.startsWith(UTF8_BOM) ? UTF8_BOM.length : 0;
@@ -199,7 +211,8 @@ class SessionFileParser {
     const requestLine = this.line;
     const uriStart = p;
     while (p < src.length && !isSpace(src.charCodeAt(p)) && src.charCodeAt(p) !== LF) p++;
-    const uri = decodeUtf8(src.slice(uriStart, p));
+    if (!this.rawUriBytes) this.checkUriBytes(uriStart, p);
+    const uri = src.slice(uriStart, p);
     const burst = this.burstFor(uriStart > lineStart, requestLine);
     this.pos = p;
     const attributes = this.parseAttributes(burst);
@@ -212,6 +225,20 @@ class SessionFileParser {
     };
     burst.requests.push(request);
     this.endLine();
+  }
+
+  /**
+   * A request target may not hold control bytes or DEL (RFC 9112 3.2; whitespace already ends the
+   * URI). Non-ASCII bytes are allowed and sent verbatim, as httperf does.
+   */
+  private checkUriBytes(start: number, end: number): void {
+    const src = this.src;
+    for (let i = start; i < end; i++) {
+      const code = src.charCodeAt(i);
+      if (code < SPACE || code === 0x7f) {
+        this.fail(i, `URI contains control character ${describeChar(src, i)} (not allowed in a request; percent-encode it, or send it as is with --raw-uri-bytes)`);
+      }
+    }
   }
 
   /**
@@ -422,7 +449,8 @@ class SessionFileParser {
 
   /**
    * `headers=VALUE`: one or more `Name: value` lines separated by LF (written `\n`). Names must be
-   * RFC 7230 tokens; values are printable ASCII with no CR/LF, trimmed of spaces and tabs.
+   * RFC 7230 tokens; values are visible bytes (ASCII or not: RFC 9110 obs-text, sent verbatim)
+   * with no control characters, trimmed of spaces and tabs.
    */
   private parseHeaders(tokenStart: number, valueStart: number): Array<readonly [string, string]> {
     const value = new ScannedValue(true);
@@ -509,10 +537,6 @@ class SessionFileParser {
         failAt(start + i, `header "${name}" value contains control character ${describeChar(line, i)}`);
         return undefined;
       }
-      if (code > 0x7f) {
-        failAt(start + i, `header "${name}" value contains a non-ASCII character (header values must be ASCII)`);
-        return undefined;
-      }
     }
     return [name, line.slice(valueStart, valueStop)];
   }
@@ -595,13 +619,14 @@ function describeChar(text: string, index: number): string {
 const URI_FORBIDDEN = /[ \t\r\n\v\f]/;
 
 /** Values made of these characters are written without quotes. */
-const PLAIN_VALUE = /^[^\s'"\\\x00-\x1f\x7f]+$/;
+const PLAIN_VALUE = /^[^\s'"\\\x00-\x1f\x7f-\xff]+$/;
 
 /**
  * Write a session model back as a session file that `parseSessionFile` reads back to the same
  * model (request `line` numbers aside). Templates are separated by a blank line, burst members are
  * indented with a tab, a burst's `think=` goes on its first line, bodies and headers are quoted
- * when needed. Bodies are written as UTF-8 text (bytes that are not valid UTF-8 do not survive).
+ * when needed. The result is a byte string like the model's fields (one char per byte): write it
+ * with `Buffer.from(text, 'latin1')`; bodies keep every byte.
  * Throws RangeError for a model the grammar cannot express (empty template or burst, a URI that
  * is empty or holds whitespace, a burst after the first starting with a `#` URI, a bad think time).
  */
@@ -629,7 +654,7 @@ export function formatSessionFile(file: SessionFile): string {
         if (request.method !== 'GET') attributes.push(`method=${request.method}`);
         if (opensBurst && burst.thinkTime !== undefined) attributes.push(`think=${formatThinkTime(burst.thinkTime)}`);
         if (request.body !== undefined && request.body.length > 0) {
-          attributes.push(`contents=${quoteValue(request.body.toString('utf8'))}`);
+          attributes.push(`contents=${quoteValue(request.body.toString('latin1'))}`);
         }
         if (request.headers !== undefined && request.headers.length > 0) {
           const text = request.headers.map(([name, value]) => `${name}: ${value}`).join('\n');

@@ -136,7 +136,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const { settings, targets, base, slos, metricsTimeoutMs } = sweepArguments(argv, args);
   const gates = await prepareGates(argv);
-  const sessionFile = await loadSessionFile(base.sessionFile);
+  const sessionFile = await loadSessionFile(base.sessionFile, { rawUriBytes: base.rawUriBytes });
   const shape = sessionShape(sessionFile, base);
   const quiet = argv.quiet === true;
 

@@ -1,12 +1,19 @@
 /**
- * Writing the files a user names (--json, --hgrm, --csv, --junit, ...): atomically, so a reader
- * or a crash never sees half a file and an existing file survives a failed write, and with
- * errors that name the file instead of a stack trace.
+ * Writing the files a user names (--json, --hgrm, --csv, --junit, ...). One writer for all of them:
+ * - `-` is standard output;
+ * - a path that is not a regular file (a character device such as /dev/null, a FIFO, a socket)
+ *   is written in place: renaming over it would replace the device with a regular file;
+ * - a regular file (or a new one) is written atomically through a temporary sibling renamed over
+ *   it, so a reader or a crash never sees half a file and an existing file survives a failed write.
+ * Errors name the file instead of giving a stack trace.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+
+/** The path that means standard output. */
+export const STDOUT_PATH = '-';
 
 /** Short reason of a file-system error (`ENOENT: no such file or directory`). */
 export function fsReason(err: unknown): string {
@@ -18,10 +25,48 @@ export function fsReason(err: unknown): string {
 }
 
 /**
- * Write `data` to `path` through a temporary sibling that is flushed to disk and renamed over
- * `path`. A missing directory is created. Failures are `UsageError("can't write PATH: reason")`.
+ * Write `data` to the output `path` (`-`, a device or FIFO in place; a regular file atomically).
+ * A missing directory is created. Failures are `UsageError("can't write PATH: reason")`.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  try {
+    if (path === STDOUT_PATH) return await writeToStdout(data);
+    if (await isSpecialFile(path)) return await writeInPlace(path, data);
+  } catch (err) {
+    throw new UsageError(`can't write ${path}: ${fsReason(err)}`);
+  }
+  await writeRegularFile(path, data);
+}
+
+/** True when `path` exists and is not a regular file (directories fail later with EISDIR). */
+async function isSpecialFile(path: string): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    return !info.isFile() && !info.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Write to standard output, waiting until the data has been handed to the OS. */
+function writeToStdout(data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** Open an existing device or FIFO for writing (no create, no truncate of what it is) and write. */
+async function writeInPlace(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Temporary sibling, flushed to disk, renamed over `path`. */
+async function writeRegularFile(path: string, data: string | Uint8Array): Promise<void> {
   const directory = dirname(path);
   const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let created = false;
