@@ -47,10 +47,6 @@ export class Session {
     this.burstTarget = template.bursts[0]!.requests.length;
   }
 
-  get finished(): boolean {
-    return this.done;
-  }
-
   /** True while one of the session's connections waits for a reply. */
   get awaitingReply(): boolean {
     return this.slots.some((conn) => conn !== null && conn.awaitingReply);

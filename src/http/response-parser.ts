@@ -67,11 +67,6 @@ export class ResponseParser {
     return this.state === State.UntilClose;
   }
 
-  /** True between the first byte of a reply and its completion. */
-  get inReply(): boolean {
-    return this.state !== State.Idle;
-  }
-
   /** Feed bytes [start, end) of `buf`. The buffer may be reused by the caller afterwards. */
   feed(buf: Buffer, start: number, end: number): void {
     let i = start;
