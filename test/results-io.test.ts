@@ -91,7 +91,7 @@ describe('readResultsFile errors', () => {
   it('a missing file is a usage error', async () => {
     const err = await rejection(readResultsFile(join(dir, 'missing.json')));
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toBe(`can't open ${join(dir, 'missing.json')}: ENOENT: no such file or directory`);
+    expect(err.message).toBe(`can't open ${join(dir, 'missing.json')}: no such file or directory`);
   });
 
   it('bad JSON is reported at the line and column of the syntax error', async () => {

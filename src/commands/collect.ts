@@ -4,7 +4,6 @@
  * evaluate the gates on the merged result. Missing, interrupted or empty pods are named; then the
  * gates are not evaluated and the exit code is 3.
  */
-import { readFile } from 'node:fs/promises';
 import { EXIT_RUN_FAILED, UsageError } from '../errors.js';
 import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
 import { collectFrames, formatStartSpread, podName, type Collection } from '../kube/collect.js';
@@ -12,7 +11,7 @@ import { readFrames } from '../kube/frame.js';
 import { formatExtras } from '../report/extras.js';
 import { formatHttperfReport } from '../report/httperf.js';
 import { writeResultsFile } from '../results/io.js';
-import { fsReason } from '../util/files.js';
+import { readInputText } from '../util/files.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
 
 const USAGE = `loadgen collect [LOG ...] [--parallelism N] [--json MERGED.json] [gate options]
@@ -27,9 +26,7 @@ async function readSource(source: string): Promise<string> {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   }
-  return readFile(source, 'utf8').catch((err: unknown) => {
-    throw new UsageError(`can't open ${source}: ${fsReason(err)}`);
-  });
+  return readInputText(source);
 }
 
 /** The lines that name every pod that did not deliver a complete measured run. */

@@ -4,12 +4,11 @@
  * runs 1/N of the sessions at 1/N of the rate, from a shared --start-at instant a little after
  * now, and prints its results as a framed line that `loadgen collect` merges exactly.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import { checkJobName, kubeManifests, manifestsYaml, sessionKeyFor } from '../kube/manifest.js';
 import { loadSessionFile } from '../session/parse.js';
-import { fsReason } from '../util/files.js';
+import { readInputText } from '../util/files.js';
 import { addReplayOptions, toReplayOptions } from './replay-args.js';
 import { workerShare } from './workers.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
@@ -66,9 +65,7 @@ export async function run(args: string[]): Promise<number> {
   const startAt = options.startAt ?? Math.ceil((now.getTime() + startIn * 1000) / 1000) * 1000;
   if (startAt <= now.getTime()) throw new UsageError('kube: --start-at must be in the future: the pods still have to be scheduled and started');
   await loadSessionFile(options.sessionFile); // a bad session file fails here, not in N pods
-  const sessionText = await readFile(options.sessionFile, 'utf8').catch((err: unknown) => {
-    throw new UsageError(`can't open ${options.sessionFile}: ${fsReason(err)}`);
-  });
+  const sessionText = await readInputText(options.sessionFile);
   const name = checkJobName(argv.name === undefined ? defaultName(now) : String(argv.name));
   const share = workerShare(options, 0, parallelism).options;
   const manifests = kubeManifests({

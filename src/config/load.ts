@@ -6,10 +6,11 @@
  * relative to the working directory, like paths typed on the command line.
  */
 import { readFileSync } from 'node:fs';
+import { cannotOpen } from '../util/files.js';
 import { extname, isAbsolute, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import YAML from 'yaml';
-import { InputError, UsageError } from '../errors.js';
+import { InputError } from '../errors.js';
 
 /** A path as the user would recognise it: relative to the working directory when inside it. */
 function displayPath(path: string): string {
@@ -129,8 +130,7 @@ export function loadConfigFile(path: string, types: ConfigTypes = {}): Record<st
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`can't open config ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw cannotOpen(file, err, 'config');
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const value = extname(path).toLowerCase() === '.json' ? parseJson(text, file) : parseYaml(text, file);

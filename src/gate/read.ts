@@ -3,9 +3,9 @@
  * src/results/io.ts) and sweep documents (`kind: 'loadgen-sweep'`, checked here for the few
  * fields the gate reads, since the sweep owns its full schema).
  */
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { readResultsFile, validateResultsDocument } from '../results/io.js';
+import { readInputText } from '../util/files.js';
 import { isSweepDocument, type GateDocument, type SweepDocumentLike } from './metrics.js';
 
 /** Check the fields of a sweep document the gate reads; throws InputError naming the first bad one. */
@@ -33,14 +33,7 @@ function validateSweep(doc: SweepDocumentLike, path: string): SweepDocumentLike 
  * bad JSON or a bad field an InputError `FILE:LINE:COL: what`.
  */
 export async function readGateDocument(path: string): Promise<GateDocument> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    // Let the results reader produce its standard "can't open" message.
-    return readResultsFile(path);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = await readInputText(path);
   let value: unknown;
   try {
     value = JSON.parse(text);

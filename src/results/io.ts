@@ -4,9 +4,8 @@
  * line and column of a JSON syntax error come from a small scanner because `JSON.parse`
  * messages do not always carry a position ("Unexpected token '}', ... is not valid JSON").
  */
-import { readFile } from 'node:fs/promises';
-import { InputError, UsageError } from '../errors.js';
-import { fsReason, writeFileAtomic } from '../util/files.js';
+import { InputError } from '../errors.js';
+import { readInputText, writeFileAtomic } from '../util/files.js';
 import { BUCKET_HISTOGRAM_NAMES, HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type ResultsDocument } from './schema.js';
 
 /** 1-based line and column of a character offset. */
@@ -388,13 +387,7 @@ export function validateResultsDocument(value: unknown, path: string, text = '')
  * a wrong or missing field is an InputError naming the field.
  */
 export async function readResultsFile(path: string): Promise<ResultsDocument> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`can't open ${path}: ${fsReason(err)}`);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = await readInputText(path);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -8,20 +8,57 @@
  * Errors name the file instead of giving a stack trace.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** The path that means standard output. */
 export const STDOUT_PATH = '-';
 
-/** Short reason of a file-system error (`ENOENT: no such file or directory`). */
+/** Plain words for the errno codes a user meets when naming a file (Node's text repeats the path). */
+const FS_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a component of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  Z_DATA_ERROR: 'corrupt gzip data',
+  Z_BUF_ERROR: 'truncated gzip data',
+};
+
+/** Short reason of a file-system error, the same words for every file loadgen reads or writes. */
 export function fsReason(err: unknown): string {
-  const error = err as NodeJS.ErrnoException;
+  const error = err as NodeJS.ErrnoException | undefined;
+  const code = error?.code;
+  if (code !== undefined && Object.hasOwn(FS_REASONS, code)) return FS_REASONS[code]!;
   const message = error?.message ?? String(err);
   // Node messages repeat the syscall and path: keep just "CODE: text".
   const match = /^([A-Z]+: [^,]+)/.exec(message);
   return match ? match[1]! : message;
+}
+
+/** The message of every failed read: `can't open [WHAT ]PATH: reason`. */
+export function cannotOpen(path: string, err: unknown, what = ''): UsageError {
+  return new UsageError(`can't open ${what === '' ? '' : `${what} `}${path}: ${fsReason(err)}`);
+}
+
+/** Read a file a user named, as bytes; failures are `cannotOpen` usage errors (exit 2). */
+export async function readInputFile(path: string, what = ''): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw cannotOpen(path, err, what);
+  }
+}
+
+/** Read a text file a user named (UTF-8, a leading byte-order mark dropped). */
+export async function readInputText(path: string, what = ''): Promise<string> {
+  const text = (await readInputFile(path, what)).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
