@@ -1,0 +1,162 @@
+/**
+ * What a run measured inside one step's window, cut from the run's 5-s samples.
+ *
+ * At every sample the tracker snapshots the recorder's running counters, the latency, lifetime
+ * and start-lag histograms, the generator's CPU time and the event-loop delay. A step's window
+ * figures are the difference between the snapshot at the end of its last complete sample and the
+ * one at the start of its first: every figure comes from the replies inside the window, never
+ * from a whole-run division. Snapshots older than the earliest window still to be measured are
+ * dropped, so a long staircase keeps only a few.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Recorder } from '../record/recorder.js';
+import { emptyCounters } from '../record/recorder.js';
+import { newHistogram, summarize, type Histogram } from '../results/histogram.js';
+import type { Counters, ErrorCounters, HistogramSummary, TimelineSample } from '../results/schema.js';
+import { SAMPLE_SECONDS } from './plan.js';
+import type { WindowCounts } from './schema.js';
+
+/** Seconds a sample may end after the window's end and still count (the sample timer's lateness). */
+export const EDGE_SLACK_SECONDS = 0.5;
+
+/** The histograms a step reports. */
+const WINDOW_HISTOGRAMS = ['responseTime', 'replyTime', 'sessionLifetime', 'startLag'] as const;
+type WindowHistogramName = (typeof WINDOW_HISTOGRAMS)[number];
+
+/** The running totals at one sample's end. */
+interface Snapshot {
+  counters: Counters;
+  histograms: Record<WindowHistogramName, Histogram>;
+  cpuSeconds: number;
+}
+
+/** Everything measured inside one window. */
+export interface WindowMeasure {
+  /** The complete samples inside the window. */
+  samples: TimelineSample[];
+  counts: WindowCounts;
+  errors: ErrorCounters;
+  status5xx: number;
+  histograms: Record<WindowHistogramName, HistogramSummary>;
+  /** Generator CPU seconds spent in the window. */
+  cpuSeconds: number;
+  /** Highest per-sample event-loop delay p99 in the window, ms. */
+  loopDelayP99Ms: number;
+}
+
+function copy(h: Histogram): Histogram {
+  const c = newHistogram();
+  c.add(h);
+  return c;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+function emptySnapshot(): Snapshot {
+  const histograms = Object.fromEntries(WINDOW_HISTOGRAMS.map((n) => [n, newHistogram()])) as Record<WindowHistogramName, Histogram>;
+  return { counters: emptyCounters(), histograms, cpuSeconds: cpuSeconds() };
+}
+
+function errorDelta(a: ErrorCounters, b: ErrorCounters): ErrorCounters {
+  const out = { ...b };
+  for (const key of Object.keys(out) as Array<keyof ErrorCounters>) out[key] = b[key] - a[key];
+  return out;
+}
+
+function bytes(c: Counters): number {
+  return c.requestBytes + c.replyHeaderBytes + c.replyContentBytes + c.replyFooterBytes;
+}
+
+/** Samples a run's recorder and measures windows of it. */
+export class WindowTracker {
+  private readonly entries: Array<{ sample: TimelineSample; snap: Snapshot; loopDelayP99Ms: number }> = [];
+  /** Snapshot before the first kept entry. */
+  private base: Snapshot = emptySnapshot();
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor() {
+    this.loop.enable();
+  }
+
+  /** Record a sample as the run takes it (ReplayHooks.onSample). */
+  readonly record = (sample: TimelineSample, recorder: Pick<Recorder, 'counters' | 'histograms'>): void => {
+    const histograms = Object.fromEntries(WINDOW_HISTOGRAMS.map((n) => [n, copy(recorder.histograms[n])])) as Record<WindowHistogramName, Histogram>;
+    const snap: Snapshot = { counters: structuredClone(recorder.counters), histograms, cpuSeconds: cpuSeconds() };
+    // Node reports the monitor's own 10-ms period as delay: subtract it.
+    const loopDelayP99Ms = this.loop.count > 0 ? Math.max(0, this.loop.percentile(99) / 1e6 - 10) : 0;
+    this.loop.reset();
+    this.entries.push({ sample, snap, loopDelayP99Ms });
+  };
+
+  /** Stop the event-loop monitor (call once the run is over). */
+  stop(): void {
+    this.loop.disable();
+  }
+
+  /** Complete samples inside [from, to]: index range into the kept entries. */
+  private range(window: { from: number; to: number }): [number, number] {
+    let first = -1;
+    let last = -1;
+    this.entries.forEach(({ sample: s }, i) => {
+      const inside = s.t - s.interval >= window.from - 1e-6 && s.t <= window.to + EDGE_SLACK_SECONDS && s.interval <= SAMPLE_SECONDS + EDGE_SLACK_SECONDS;
+      if (!inside) return;
+      if (first < 0) first = i;
+      last = i;
+    });
+    return [first, last];
+  }
+
+  /** Figures of the window, or null when no complete sample lies inside it. */
+  measure(window: { from: number; to: number }): WindowMeasure | null {
+    const [first, last] = this.range(window);
+    if (first < 0) return null;
+    const start = first === 0 ? this.base : this.entries[first - 1]!.snap;
+    const kept = this.entries.slice(first, last + 1);
+    const end = kept.at(-1)!.snap;
+    const samples = kept.map((e) => e.sample);
+    const a = start.counters;
+    const b = end.counters;
+    const histograms = Object.fromEntries(
+      WINDOW_HISTOGRAMS.map((n) => {
+        const h = copy(end.histograms[n]);
+        h.subtract(start.histograms[n]);
+        return [n, summarize(h)];
+      }),
+    ) as Record<WindowHistogramName, HistogramSummary>;
+    const first0 = samples[0]!;
+    return {
+      samples,
+      counts: {
+        seconds: samples.at(-1)!.t - (first0.t - first0.interval),
+        replies: b.replies - a.replies,
+        requests: b.requests - a.requests,
+        connections: b.connections - a.connections,
+        sessionsSucceeded: b.sessionsSucceeded - a.sessionsSucceeded,
+        sessionsFailed: b.sessionsFailed - a.sessionsFailed,
+        bytes: bytes(b) - bytes(a),
+        responseTimeSumMs: b.responseTimeSumMs - a.responseTimeSumMs,
+        responseTimeCount: b.responseTimeCount - a.responseTimeCount,
+      },
+      errors: errorDelta(a.errors, b.errors),
+      status5xx: b.status[4]! - a.status[4]!,
+      histograms,
+      cpuSeconds: end.cpuSeconds - start.cpuSeconds,
+      loopDelayP99Ms: Math.max(0, ...kept.map((e) => e.loopDelayP99Ms)),
+    };
+  }
+
+  /** Drop snapshots no window starting at or after `t` needs. */
+  forget(t: number): void {
+    while (this.entries.length > 0 && this.entries[0]!.sample.t <= t - 1e-6) this.base = this.entries.shift()!.snap;
+  }
+
+  /** Reply rate of the complete samples in the window so far (for the progress line). */
+  replyRateSoFar(window: { from: number; to: number }): number | null {
+    const inside = this.entries.filter(({ sample: s }) => s.t - s.interval >= window.from - 1e-6 && s.t <= window.to + EDGE_SLACK_SECONDS);
+    const seconds = inside.reduce((sum, e) => sum + e.sample.interval, 0);
+    return seconds > 0 ? inside.reduce((sum, e) => sum + e.sample.replies, 0) / seconds : null;
+  }
+}
