@@ -21,7 +21,7 @@ import { planRun, SAMPLE_SECONDS, type PlannedStep, type TimingRules } from './p
 import { PROBE_SECONDS, sessionLifetime } from './probe.js';
 import { roundRate, type TargetSpec } from './spec.js';
 import type { SweepStep } from './schema.js';
-import { WindowTracker } from './window.js';
+import { EARLY_SLACK_SECONDS, WindowTracker, type GeneratorGauge } from './window.js';
 
 /** One run the loop asks for: arrival segments against a target. */
 export interface RunRequest {
@@ -85,6 +85,8 @@ export interface SweepLoopInput {
   metricsTimeoutMs?: number;
   /** Aborting stops the sweep: the step being measured is recorded as interrupted. */
   signal?: AbortSignal;
+  /** The generator's health gauge per run (default: this process); injectable for tests. */
+  gauge?: () => GeneratorGauge;
 }
 
 /** What the loop found for one target. */
@@ -178,13 +180,13 @@ async function runSteps(input: SweepLoopInput, state: TargetState, rates: number
   const plan = planRun(rates, state.lifetime, input.timing);
   // One closing arrival at the end keeps the run going until the last window's sample is cut.
   const segments = [...plan.segments, { interval: SAMPLE_SECONDS, duration: SAMPLE_SECONDS }];
-  const tracker = new WindowTracker();
+  const tracker = new WindowTracker(input.gauge?.());
   const controller = linkedController(input.signal);
   const runIndex = state.runs.length;
   let next = 0;
   let scrape: Promise<StepScrape> | undefined;
   let judged = Promise.resolve();
-  const startedAt = Date.now();
+  let stopped = false;
 
   const judge = (planned: PlannedStep, interrupted: boolean) => {
     const measure = tracker.measure(planned.timing.window);
@@ -197,7 +199,10 @@ async function runSteps(input: SweepLoopInput, state: TargetState, rates: number
       state.steps.push(step);
       input.onStep?.(state.target, step);
       if (step.passed && measure && measure.histograms.sessionLifetime.count > 0) state.lifetime = Math.max(state.lifetime, measure.histograms.sessionLifetime.p99 / 1e6);
-      if (!step.passed && ++state.failures >= input.stopAfter) controller.abort();
+      if (!step.passed && ++state.failures >= input.stopAfter) {
+        stopped = true;
+        controller.abort();
+      }
     });
   };
   const progress = (t: number) => {
@@ -209,7 +214,7 @@ async function runSteps(input: SweepLoopInput, state: TargetState, rates: number
       index: next,
       total: plan.steps.length,
       rate: planned.rate,
-      stage: t < w.from - 1e-6 ? 'warm-up' : 'measuring',
+      stage: t < w.from - EARLY_SLACK_SECONDS ? 'warm-up' : 'measuring',
       endsAt: Date.now() + (w.to - t) * 1000,
       achievedReplyRate: tracker.replyRateSoFar(w),
     });
@@ -218,13 +223,16 @@ async function runSteps(input: SweepLoopInput, state: TargetState, rates: number
     tracker.record(sample, recorder);
     for (let planned = plan.steps[next]; planned; planned = plan.steps[next]) {
       const w = planned.timing.window;
-      if (!scrape && state.target.metricsUrl && sample.t >= w.from - 1e-6 && sample.t < w.to - 1e-6) scrape = startStepScrape(state.target.metricsUrl, input.metricsTimeoutMs);
-      if (sample.t < w.to - 1e-6) break;
+      if (!scrape && state.target.metricsUrl && sample.t >= w.from - EARLY_SLACK_SECONDS && sample.t < w.to - EARLY_SLACK_SECONDS) scrape = startStepScrape(state.target.metricsUrl, input.metricsTimeoutMs);
+      if (sample.t < w.to - EARLY_SLACK_SECONDS) break;
       judge(planned, false);
       next++;
     }
     // Every window closed: stop the run instead of waiting for its sessions to drain.
-    if (next >= plan.steps.length) controller.abort();
+    if (next >= plan.steps.length) {
+      stopped = true;
+      controller.abort();
+    }
     progress(sample.t);
   };
 
@@ -242,9 +250,11 @@ async function runSteps(input: SweepLoopInput, state: TargetState, rates: number
   }
   if (doc) {
     state.runs.push(doc);
-    // A signal stopped the run inside a step: that step is recorded, unmeasured; later ones never ran.
+    // The run ended before the sweep stopped it (a signal, or its last sessions ended before the
+    // last sample): the step it was in is judged on what its window holds; later ones never ran.
     const current = plan.steps[next];
-    if (current && input.signal?.aborted && (Date.now() - startedAt) / 1000 > current.timing.start) judge(current, true);
+    const ended = doc.duration;
+    if (current && !stopped && ended > current.timing.start) judge(current, ended < current.timing.window.to - EARLY_SLACK_SECONDS);
   }
   await judged;
 }

@@ -9,6 +9,7 @@ import type { TimingRules } from './plan.js';
 import type { TargetSpec } from './spec.js';
 import { SWEEP_SCHEMA_VERSION, type SweepDocument, type SweepSettings, type SweepStep } from './schema.js';
 import { compareTargets, summarizeTarget } from './verdict.js';
+import type { GeneratorGauge } from './window.js';
 
 /** Everything a sweep needs besides the step runner. */
 export interface SweepConfig {
@@ -27,6 +28,8 @@ export interface SweepHooks {
   sleep?: (seconds: number) => Promise<void>;
   signal?: AbortSignal;
   metricsTimeoutMs?: number;
+  /** The generator's health gauge per run (tests inject a steady one). */
+  gauge?: () => GeneratorGauge;
 }
 
 /** Run the sweep and build its document. */
@@ -49,6 +52,7 @@ export async function runSweep(config: SweepConfig, runner: ScheduleRunner, hook
     ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+    ...(hooks.gauge ? { gauge: hooks.gauge } : {}),
     ...(hooks.metricsTimeoutMs !== undefined ? { metricsTimeoutMs: hooks.metricsTimeoutMs } : {}),
   });
   const interrupted = hooks.signal?.aborted === true;

@@ -18,6 +18,13 @@ import type { WindowCounts } from './schema.js';
 
 /** Seconds a sample may end after the window's end and still count (the sample timer's lateness). */
 export const EDGE_SLACK_SECONDS = 0.5;
+/** Seconds a sample may start before the window (a timer may fire a few ms before it is due). */
+export const EARLY_SLACK_SECONDS = 0.1;
+
+/** True when the sample lies inside the window (with the slack above). */
+export function insideWindow(s: TimelineSample, window: { from: number; to: number }): boolean {
+  return s.t - s.interval >= window.from - EARLY_SLACK_SECONDS && s.t <= window.to + EDGE_SLACK_SECONDS;
+}
 
 /** The histograms a step reports. */
 const WINDOW_HISTOGRAMS = ['responseTime', 'replyTime', 'sessionLifetime', 'startLag'] as const;
@@ -50,14 +57,37 @@ function copy(h: Histogram): Histogram {
   return c;
 }
 
-function cpuSeconds(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
+/** The generator's own health, read at each sample. */
+export interface GeneratorGauge {
+  /** CPU seconds (user + system) this process used so far. */
+  cpuSeconds(): number;
+  /** Event-loop delay p99 since the previous call, ms. */
+  loopDelayP99Ms(): number;
+  stop(): void;
 }
 
-function emptySnapshot(): Snapshot {
+/** The real gauge: process.cpuUsage() and an event-loop delay monitor. */
+export function processGauge(): GeneratorGauge {
+  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  return {
+    cpuSeconds: () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    },
+    loopDelayP99Ms: () => {
+      // Node reports the monitor's own 10-ms period as delay: subtract it.
+      const p99 = loop.count > 0 ? Math.max(0, loop.percentile(99) / 1e6 - 10) : 0;
+      loop.reset();
+      return p99;
+    },
+    stop: () => loop.disable(),
+  };
+}
+
+function emptySnapshot(cpuSeconds: number): Snapshot {
   const histograms = Object.fromEntries(WINDOW_HISTOGRAMS.map((n) => [n, newHistogram()])) as Record<WindowHistogramName, Histogram>;
-  return { counters: emptyCounters(), histograms, cpuSeconds: cpuSeconds() };
+  return { counters: emptyCounters(), histograms, cpuSeconds };
 }
 
 function errorDelta(a: ErrorCounters, b: ErrorCounters): ErrorCounters {
@@ -74,26 +104,22 @@ function bytes(c: Counters): number {
 export class WindowTracker {
   private readonly entries: Array<{ sample: TimelineSample; snap: Snapshot; loopDelayP99Ms: number }> = [];
   /** Snapshot before the first kept entry. */
-  private base: Snapshot = emptySnapshot();
-  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private base: Snapshot;
 
-  constructor() {
-    this.loop.enable();
+  constructor(private readonly gauge: GeneratorGauge = processGauge()) {
+    this.base = emptySnapshot(gauge.cpuSeconds());
   }
 
   /** Record a sample as the run takes it (ReplayHooks.onSample). */
   readonly record = (sample: TimelineSample, recorder: Pick<Recorder, 'counters' | 'histograms'>): void => {
     const histograms = Object.fromEntries(WINDOW_HISTOGRAMS.map((n) => [n, copy(recorder.histograms[n])])) as Record<WindowHistogramName, Histogram>;
-    const snap: Snapshot = { counters: structuredClone(recorder.counters), histograms, cpuSeconds: cpuSeconds() };
-    // Node reports the monitor's own 10-ms period as delay: subtract it.
-    const loopDelayP99Ms = this.loop.count > 0 ? Math.max(0, this.loop.percentile(99) / 1e6 - 10) : 0;
-    this.loop.reset();
-    this.entries.push({ sample, snap, loopDelayP99Ms });
+    const snap: Snapshot = { counters: structuredClone(recorder.counters), histograms, cpuSeconds: this.gauge.cpuSeconds() };
+    this.entries.push({ sample, snap, loopDelayP99Ms: this.gauge.loopDelayP99Ms() });
   };
 
-  /** Stop the event-loop monitor (call once the run is over). */
+  /** Stop the gauge (call once the run is over). */
   stop(): void {
-    this.loop.disable();
+    this.gauge.stop();
   }
 
   /** Complete samples inside [from, to]: index range into the kept entries. */
@@ -101,7 +127,7 @@ export class WindowTracker {
     let first = -1;
     let last = -1;
     this.entries.forEach(({ sample: s }, i) => {
-      const inside = s.t - s.interval >= window.from - 1e-6 && s.t <= window.to + EDGE_SLACK_SECONDS && s.interval <= SAMPLE_SECONDS + EDGE_SLACK_SECONDS;
+      const inside = insideWindow(s, window) && s.interval <= SAMPLE_SECONDS + EDGE_SLACK_SECONDS;
       if (!inside) return;
       if (first < 0) first = i;
       last = i;
@@ -150,12 +176,12 @@ export class WindowTracker {
 
   /** Drop snapshots no window starting at or after `t` needs. */
   forget(t: number): void {
-    while (this.entries.length > 0 && this.entries[0]!.sample.t <= t - 1e-6) this.base = this.entries.shift()!.snap;
+    while (this.entries.length > 0 && this.entries[0]!.sample.t <= t - EARLY_SLACK_SECONDS) this.base = this.entries.shift()!.snap;
   }
 
   /** Reply rate of the complete samples in the window so far (for the progress line). */
   replyRateSoFar(window: { from: number; to: number }): number | null {
-    const inside = this.entries.filter(({ sample: s }) => s.t - s.interval >= window.from - 1e-6 && s.t <= window.to + EDGE_SLACK_SECONDS);
+    const inside = this.entries.filter(({ sample: s }) => insideWindow(s, window));
     const seconds = inside.reduce((sum, e) => sum + e.sample.interval, 0);
     return seconds > 0 ? inside.reduce((sum, e) => sum + e.sample.replies, 0) / seconds : null;
   }
