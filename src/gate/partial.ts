@@ -23,10 +23,10 @@ function interrupted(doc: GateDocument): boolean {
   return isSweepDocument(doc) ? doc.interrupted === true : doc.run.ended === 'interrupted';
 }
 
-/** The first reason the documents cannot be gated (nothing measured beats interrupted). */
+/** Why the documents cannot be gated: interrupted (unless allowed), else nothing measured. */
 export function partialVerdict(docs: readonly GateDocument[], allowPartial: boolean): PartialVerdict | null {
-  if (docs.some(measuredNothing)) return { reason: 'nothing measured', exitCode: EXIT_RUN_FAILED };
   if (!allowPartial && docs.some(interrupted)) return { reason: 'run interrupted', exitCode: EXIT_INTERRUPTED };
+  if (docs.some(measuredNothing)) return { reason: 'nothing measured', exitCode: EXIT_RUN_FAILED };
   return null;
 }
 

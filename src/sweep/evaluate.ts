@@ -166,9 +166,9 @@ function serverReasons(input: StepInput, m: WindowMeasure, achieved: AchievedRat
 function honestyReasons(input: StepInput, m: WindowMeasure | null, generator: GeneratorHealth | null, serverFailed: boolean): string[] {
   const t = input.timing;
   const reasons: string[] = [];
-  if (input.interrupted) reasons.push('interrupted: the run was stopped before the window ended');
   const samples = m?.samples.length ?? 0;
-  if (samples < t.samplesNeeded) {
+  if (input.interrupted) reasons.push('interrupted: the run was stopped before the window ended');
+  else if (samples < t.samplesNeeded) {
     const seconds = t.window.to - t.window.from;
     reasons.push(`too few samples: ${samples} complete 5-s sample${samples === 1 ? '' : 's'} in the ${formatSeconds(seconds)} window, need ${t.samplesNeeded}`);
   }
