@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
 import { createServer, type Socket } from 'node:net';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,7 +135,7 @@ describe('metrics in a sweep', () => {
       shape,
       criteria: { tolerance: 0.95, maxErrors: 0.01, slos: [] },
       runner: modelRunner({ domU: { capacity: 400, requestsPerSession: 5 } }),
-      gauge: () => ({ cpuSeconds: () => 0, loopDelayP99Ms: () => 0, stop: () => {} }),
+      gauge: () => ({ cpuSeconds: () => 0, loopDelay: () => createHistogram(), stop: () => {} }),
     });
 
   it('scrapes at the edges of every window and names the target CPU in the verdict', async () => {
@@ -161,5 +162,11 @@ describe('metrics in a sweep', () => {
       expect(step.reasons).toContain(`target metrics unavailable: HTTP 500 from ${TARGET}/metrics`);
     }
     expect(summarizeTarget(result!.target, result!.steps).verdict).toMatch(/^knee: none \(no step could be measured honestly\) · .* could not be measured: target metrics unavailable: HTTP 500/);
+  });
+
+  it('fails a step whose endpoint is readable but not node_exporter (no CPU counters)', async () => {
+    nock(TARGET).get('/metrics').times(4).reply(200, 'up 1\n');
+    const [result] = await loop(`${TARGET}/metrics`);
+    expect(result!.steps[0]!.reasons).toEqual(['target CPU unavailable: node_cpu_seconds_total missing or unchanged']);
   });
 });

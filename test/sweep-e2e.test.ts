@@ -103,9 +103,10 @@ describe('knees against loadgen serve --concurrency 4 --service-time 10 (400 req
     const t = doc.targets[0]!;
     expect(t.steps.map((s) => s.rate)).toEqual([31, 40]);
     expect(t.runs).toHaveLength(1);
-    // Warm-up from the file's 7.5 s of think plus the probe's burst time, with headroom: 10 s.
+    // Warm-up from the file's 7.5 s of think plus the probe's burst time, with headroom: 10 s (more on a busy machine).
     expect(doc.probe!.lifetime).toBeGreaterThan(7.5);
-    expect(t.steps[0]!.timing.warmup).toBe(10);
+    expect(t.steps[0]!.timing.warmup).toBeGreaterThanOrEqual(10);
+    expect(t.steps[0]!.timing.warmup % 5).toBe(0);
     for (const s of t.steps) {
       expectMeasured(s, 2);
       expect(s.achieved!.replyRate.max).toBeLessThanOrEqual(420);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { parseSessionFile } from '../src/session/parse.js';
@@ -27,11 +28,11 @@ const TIMING: TimingRules = { warmup: null, measure: 30, samplesNeeded: 6, first
 /** A steady generator: 10% of a core, no event-loop delay (the real one depends on the test machine). */
 const steadyGauge = (): GeneratorGauge => {
   let cpu = 0;
-  return { cpuSeconds: () => (cpu += 0.5), loopDelayP99Ms: () => 1, stop: () => {} };
+  return { cpuSeconds: () => (cpu += 0.5), loopDelay: () => createHistogram(), stop: () => {} };
 };
 const busyGauge = (): GeneratorGauge => {
   let cpu = 0;
-  return { cpuSeconds: () => (cpu += 4.9), loopDelayP99Ms: () => 1, stop: () => {} };
+  return { cpuSeconds: () => (cpu += 4.9), loopDelay: () => createHistogram(), stop: () => {} };
 };
 
 /** The loop's inputs against modelled servers (one target unless given). */

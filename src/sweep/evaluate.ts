@@ -182,6 +182,10 @@ function honestyReasons(input: StepInput, m: WindowMeasure | null, generator: Ge
     if (limited.length > 0) reasons.push(`generator-limited: ${limited.join(', ')}`);
   }
   if (input.metrics && 'unavailable' in input.metrics) reasons.push(`target ${input.metrics.unavailable}`);
+  else if (input.metrics && !input.metrics.cpu) {
+    // Readable but without CPU counters (not node_exporter): the target's side is still unknown.
+    reasons.push(`target ${input.metrics.notes.find((n) => n.startsWith('CPU unavailable')) ?? 'CPU unavailable'}`);
+  }
   return reasons;
 }
 

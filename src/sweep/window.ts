@@ -8,7 +8,7 @@
  * from a whole-run division. Snapshots older than the earliest window still to be measured are
  * dropped, so a long staircase keeps only a few.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import type { Recorder } from '../record/recorder.js';
 import { emptyCounters } from '../record/recorder.js';
 import { newHistogram, summarize, type Histogram } from '../results/histogram.js';
@@ -47,7 +47,7 @@ export interface WindowMeasure {
   histograms: Record<WindowHistogramName, HistogramSummary>;
   /** Generator CPU seconds spent in the window. */
   cpuSeconds: number;
-  /** Highest per-sample event-loop delay p99 in the window, ms. */
+  /** Event-loop delay p99 over the window, ms. */
   loopDelayP99Ms: number;
 }
 
@@ -61,28 +61,43 @@ function copy(h: Histogram): Histogram {
 export interface GeneratorGauge {
   /** CPU seconds (user + system) this process used so far. */
   cpuSeconds(): number;
-  /** Event-loop delay p99 since the previous call, ms. */
-  loopDelayP99Ms(): number;
+  /** Event-loop delays (ns) since the previous call. */
+  loopDelay(): RecordableHistogram;
   stop(): void;
 }
 
-/** The real gauge: process.cpuUsage() and an event-loop delay monitor. */
+/** Period of the event-loop delay probe, ms (as the engine's monitor: 10 ms). */
+const LOOP_PROBE_MS = 10;
+
+/**
+ * The real gauge: process.cpuUsage(), and the event-loop delay as the gaps between the ticks of
+ * a 10-ms timer (perf_hooks' monitor cannot be merged across samples; these histograms can).
+ */
 export function processGauge(): GeneratorGauge {
-  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
+  let current = createHistogram();
+  current.recordDelta();
+  const timer = setInterval(() => current.recordDelta(), LOOP_PROBE_MS);
+  timer.unref();
   return {
     cpuSeconds: () => {
       const u = process.cpuUsage();
       return (u.user + u.system) / 1e6;
     },
-    loopDelayP99Ms: () => {
-      // Node reports the monitor's own 10-ms period as delay: subtract it.
-      const p99 = loop.count > 0 ? Math.max(0, loop.percentile(99) / 1e6 - 10) : 0;
-      loop.reset();
-      return p99;
+    loopDelay: () => {
+      const done = current;
+      current = createHistogram();
+      current.recordDelta();
+      return done;
     },
-    stop: () => loop.disable(),
+    stop: () => clearInterval(timer),
   };
+}
+
+/** p99 of the merged per-sample delays, ms: each tick's gap minus the probe's own period. */
+function windowLoopDelayP99(parts: readonly RecordableHistogram[]): number {
+  const all = createHistogram();
+  for (const h of parts) if (h.count > 0) all.add(h);
+  return all.count > 0 ? Math.max(0, all.percentile(99) / 1e6 - LOOP_PROBE_MS) : 0;
 }
 
 function emptySnapshot(cpuSeconds: number): Snapshot {
@@ -102,7 +117,7 @@ function bytes(c: Counters): number {
 
 /** Samples a run's recorder and measures windows of it. */
 export class WindowTracker {
-  private readonly entries: Array<{ sample: TimelineSample; snap: Snapshot; loopDelayP99Ms: number }> = [];
+  private readonly entries: Array<{ sample: TimelineSample; snap: Snapshot; loopDelay: RecordableHistogram }> = [];
   /** Snapshot before the first kept entry. */
   private base: Snapshot;
 
@@ -114,7 +129,7 @@ export class WindowTracker {
   readonly record = (sample: TimelineSample, recorder: Pick<Recorder, 'counters' | 'histograms'>): void => {
     const histograms = Object.fromEntries(WINDOW_HISTOGRAMS.map((n) => [n, copy(recorder.histograms[n])])) as Record<WindowHistogramName, Histogram>;
     const snap: Snapshot = { counters: structuredClone(recorder.counters), histograms, cpuSeconds: this.gauge.cpuSeconds() };
-    this.entries.push({ sample, snap, loopDelayP99Ms: this.gauge.loopDelayP99Ms() });
+    this.entries.push({ sample, snap, loopDelay: this.gauge.loopDelay() });
   };
 
   /** Stop the gauge (call once the run is over). */
@@ -170,7 +185,7 @@ export class WindowTracker {
       status5xx: b.status[4]! - a.status[4]!,
       histograms,
       cpuSeconds: end.cpuSeconds - start.cpuSeconds,
-      loopDelayP99Ms: Math.max(0, ...kept.map((e) => e.loopDelayP99Ms)),
+      loopDelayP99Ms: windowLoopDelayP99(kept.map((e) => e.loopDelay)),
     };
   }
 
