@@ -204,6 +204,7 @@ describe('far below capacity', () => {
     const r = await sweep(['--wsesslog=1,0,think.txt', '--server', `127.0.0.1:${target.port}`, '--metrics-url', 'http://127.0.0.1:1/metrics', '--rates', '10', '--duration', '3', '--html', 'short.html', '--csv', 'short.csv']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/measurement window 5 s \(--duration; needs 6 complete 5-s samples\)/);
+    expect(r.stderr).toMatch(/warning: a 5-s window holds 1 of the 6 samples --samples asks for: every step will fail/);
     expect(r.stdout).toMatch(/FAIL: too few samples: 1 complete 5-s sample in the 5 s window, need 6, target metrics unavailable: /);
     expect(r.stdout).toMatch(/\nknee: none \(no step could be measured honestly\) · .* first step 10\/s could not be measured: too few samples/);
     expect(readFileSync(join(dir, 'short.html'), 'utf8')).toMatch(/<b>FAIL<\/b>: too few samples: .*target metrics unavailable: /);

@@ -155,6 +155,11 @@ export async function run(args: string[]): Promise<number> {
   const sessionFile = await loadSessionFile(base.sessionFile);
   const shape = sessionShape(sessionFile, base);
   const quiet = argv.quiet === true;
+  if (settings.duration < settings.samples * SAMPLE_SECONDS) {
+    process.stderr.write(
+      `loadgen sweep: warning: a ${settings.duration}-s window holds ${settings.duration / SAMPLE_SECONDS} of the ${settings.samples} samples --samples asks for: every step will fail (raise --duration to ${settings.samples * SAMPLE_SECONDS} or lower --samples)\n`,
+    );
+  }
 
   const controller = new AbortController();
   let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
