@@ -14,14 +14,14 @@ import { RunFailedError } from '../errors.js';
 import type { ArrivalSegment } from '../options.js';
 import type { Recorder } from '../record/recorder.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
-import { startStepScrape, type StepScrape } from '../metrics/node.js';
 import type { SessionShape } from './demand.js';
-import { evaluateStep, type StepCriteria } from './evaluate.js';
-import { planRun, SAMPLE_SECONDS, type PlannedStep, type TimingRules } from './plan.js';
+import type { StepCriteria } from './evaluate.js';
+import type { TimingRules } from './plan.js';
 import { PROBE_SECONDS, sessionLifetime } from './probe.js';
 import { roundRate, type TargetSpec } from './spec.js';
 import type { SweepStep } from './schema.js';
-import { EARLY_SLACK_SECONDS, WindowTracker, type GeneratorGauge } from './window.js';
+import { linkedController, StepRun } from './steprun.js';
+import type { GeneratorGauge } from './window.js';
 
 /** One run the loop asks for: arrival segments against a target. */
 export interface RunRequest {
@@ -98,7 +98,8 @@ export interface TargetOutcome {
   probe: { sessions: number; seconds: number; lifetime: number } | null;
 }
 
-interface TargetState extends TargetOutcome {
+/** What the loop keeps per target while it runs (a step run updates it). */
+export interface TargetState extends TargetOutcome {
   failures: number;
   /** Session lifetime the next warm-up is derived from, seconds. */
   lifetime: number;
@@ -114,7 +115,7 @@ export async function runSweepLoop(input: SweepLoopInput): Promise<TargetOutcome
   const aborted = () => input.signal?.aborted === true;
   const run = async (state: TargetState, rates: number[], phase: SweepStep['phase']) => {
     if (runsDone++ > 0 && input.cooldown > 0) await sleep(input.cooldown);
-    if (!aborted()) await runSteps(input, state, rates, phase);
+    if (!aborted()) await new StepRun(input, state, rates, phase).execute();
   };
 
   for (const target of input.targets) {
@@ -164,107 +165,6 @@ async function probeTarget(input: SweepLoopInput, target: TargetSpec): Promise<T
     controller.dispose();
   }
   return state;
-}
-
-/** An AbortController that also aborts with `parent`; dispose() removes the link. */
-function linkedController(parent: AbortSignal | undefined): AbortController & { dispose(): void } {
-  const controller = new AbortController();
-  const forward = () => controller.abort();
-  if (parent?.aborted) controller.abort();
-  else parent?.addEventListener('abort', forward, { once: true });
-  return Object.assign(controller, { dispose: () => parent?.removeEventListener('abort', forward) });
-}
-
-/** One run holding `rates` as consecutive steps; each step is judged as its window closes. */
-async function runSteps(input: SweepLoopInput, state: TargetState, rates: number[], phase: SweepStep['phase']): Promise<void> {
-  const plan = planRun(rates, state.lifetime, input.timing);
-  // One closing arrival at the end keeps the run going until the last window's sample is cut.
-  const segments = [...plan.segments, { interval: SAMPLE_SECONDS, duration: SAMPLE_SECONDS }];
-  const tracker = new WindowTracker(input.gauge?.());
-  const controller = linkedController(input.signal);
-  const runIndex = state.runs.length;
-  let next = 0;
-  let scrape: Promise<StepScrape> | undefined;
-  let judged = Promise.resolve();
-  let stopped = false;
-
-  const judge = (planned: PlannedStep, interrupted: boolean) => {
-    const measure = tracker.measure(planned.timing.window);
-    tracker.forget(planned.timing.window.to);
-    const pending = scrape;
-    scrape = undefined;
-    judged = judged.then(async () => {
-      const metrics = pending ? await (await pending).finish() : undefined;
-      const step = evaluateStep({ rate: planned.rate, phase, timing: planned.timing, shape: input.shape, criteria: input.criteria, measure, run: runIndex, interrupted, ...(metrics ? { metrics } : {}) });
-      state.steps.push(step);
-      input.onStep?.(state.target, step);
-      if (step.passed && measure && measure.histograms.sessionLifetime.count > 0) state.lifetime = Math.max(state.lifetime, measure.histograms.sessionLifetime.p99 / 1e6);
-      if (!step.passed && ++state.failures >= input.stopAfter) {
-        stopped = true;
-        controller.abort();
-      }
-    });
-  };
-  const progress = (t: number) => {
-    const planned = plan.steps[next];
-    if (!planned || !input.onProgress) return;
-    const w = planned.timing.window;
-    input.onProgress({
-      target: state.target,
-      index: next,
-      total: plan.steps.length,
-      rate: planned.rate,
-      stage: t < w.from - EARLY_SLACK_SECONDS ? 'warm-up' : 'measuring',
-      endsAt: Date.now() + (w.to - t) * 1000,
-      achievedReplyRate: tracker.replyRateSoFar(w),
-    });
-  };
-  const onSample = (sample: TimelineSample, recorder: Pick<Recorder, 'counters' | 'histograms'>) => {
-    tracker.record(sample, recorder);
-    for (let planned = plan.steps[next]; planned; planned = plan.steps[next]) {
-      const w = planned.timing.window;
-      if (!scrape && state.target.metricsUrl && sample.t >= w.from - EARLY_SLACK_SECONDS && sample.t < w.to - EARLY_SLACK_SECONDS) scrape = startStepScrape(state.target.metricsUrl, input.metricsTimeoutMs);
-      if (sample.t < w.to - EARLY_SLACK_SECONDS) break;
-      judge(planned, false);
-      next++;
-    }
-    // Every window closed: stop the run instead of waiting for its sessions to drain.
-    if (next >= plan.steps.length) {
-      stopped = true;
-      controller.abort();
-    }
-    progress(sample.t);
-  };
-
-  if (state.target.metricsUrl && plan.steps[0]!.timing.window.from === 0) scrape = startStepScrape(state.target.metricsUrl, input.metricsTimeoutMs);
-  progress(0);
-  let doc: ResultsDocument | undefined;
-  try {
-    doc = await input.runner({ target: state.target, segments, sessions: plan.sessions + 1, probe: false }, { onSample, signal: controller.signal });
-  } catch (err) {
-    if (!(err instanceof RunFailedError)) throw err;
-    judged = judged.then(() => recordRunFailure(input, state, plan.steps[next]!, phase, err.message));
-  } finally {
-    controller.dispose();
-    tracker.stop();
-  }
-  if (doc) {
-    state.runs.push(doc);
-    // The run ended before the sweep stopped it (a signal, or its last sessions ended before the
-    // last sample): the step it was in is judged on what its window holds; later ones never ran.
-    const current = plan.steps[next];
-    const ended = doc.duration;
-    if (current && !stopped && ended > current.timing.start) judge(current, ended < current.timing.window.to - EARLY_SLACK_SECONDS);
-  }
-  await judged;
-}
-
-function recordRunFailure(input: SweepLoopInput, state: TargetState, planned: PlannedStep, phase: SweepStep['phase'], message: string): void {
-  const step = evaluateStep({ rate: planned.rate, phase, timing: planned.timing, shape: input.shape, criteria: input.criteria, measure: null, run: null });
-  step.reasons.splice(0, step.reasons.length, `run failed: ${message}`);
-  state.steps.push(step);
-  state.failures++;
-  input.onStep?.(state.target, step);
 }
 
 /**
