@@ -3,6 +3,8 @@
  * Exit codes are the same for every command (docs/ci.md):
  *   0 all good (and every gate passed) · 1 a gate failed · 2 usage or input error
  *   3 the run could not be carried out (nothing measured: target unreachable, ...)
+ *   4 `loadgen gate` on a partial (interrupted) document: gates not evaluated
+ *   130 / 143 a replay or sweep ended by SIGINT / SIGTERM (partial report printed, gates not evaluated)
  */
 export const EXIT_OK = 0;
 export const EXIT_GATE_FAILED = 1;
@@ -47,4 +49,12 @@ export class RunFailedError extends Error {
 /** True for errors whose message is meant for the user as it is (no stack trace). */
 export function isUserError(err: unknown): err is UsageError | InputError | RunFailedError {
   return err instanceof UsageError || err instanceof InputError || err instanceof RunFailedError;
+}
+
+/** Gates were not evaluated because the document is partial: its run was interrupted (exit 4). */
+export const EXIT_INTERRUPTED = 4;
+
+/** Exit code of a run ended by a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+export function signalExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
+  return signal === 'SIGINT' ? 130 : 143;
 }

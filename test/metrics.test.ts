@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
 import { createServer, type Socket } from 'node:net';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { parseSessionFile } from '../src/session/parse.js';
 import { sessionShape } from '../src/sweep/demand.js';
 import { runSweepLoop } from '../src/sweep/driver.js';
 import { summarizeTarget } from '../src/sweep/verdict.js';
-import { syntheticDoc } from './fixtures/sweep/synthetic.js';
+import { modelRunner } from './fixtures/sweep/synthetic.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/metrics/${name}`, import.meta.url), 'utf8');
 const BEFORE = parsePrometheusText(fixture('node-before.prom'));
@@ -125,18 +126,20 @@ describe('metrics in a sweep', () => {
     runSweepLoop({
       targets: [{ server: '127.0.0.1', port: 1, name: 'domU', metricsUrl }],
       rates: [40, 100],
-      duration: 30,
+      mode: 'staircase',
+      timing: { warmup: null, measure: 30, samplesNeeded: 6, firstSampleAt: 5 },
       cooldown: 0,
       refine: false,
       precision: 0.05,
       stopAfter: 2,
       shape,
       criteria: { tolerance: 0.95, maxErrors: 0.01, slos: [] },
-      runner: async (_t, rate, sessions) => syntheticDoc({ rate, sessions, requestsPerSession: 5, capacity: 400 }),
+      runner: modelRunner({ domU: { capacity: 400, requestsPerSession: 5 } }),
+      gauge: () => ({ cpuSeconds: () => 0, loopDelay: () => createHistogram(), stop: () => {} }),
     });
 
-  it('scrapes around every step and names the target CPU in the verdict', async () => {
-    // Each step scrapes twice: before, then after.
+  it('scrapes at the edges of every window and names the target CPU in the verdict', async () => {
+    // Each step scrapes twice: when its window opens, and when it closes.
     nock(TARGET)
       .get('/metrics').reply(200, fixture('node-before.prom'))
       .get('/metrics').reply(200, fixture('node-after.prom'))
@@ -149,12 +152,21 @@ describe('metrics in a sweep', () => {
     expect(nock.isDone()).toBe(true);
   });
 
-  it('keeps going when metrics are unavailable and notes it on each step', async () => {
+  it('fails every step whose target metrics are unavailable, saying why', async () => {
     nock(TARGET).get('/metrics').times(2).reply(500, 'down');
     const [result] = await loop(`${TARGET}/metrics`);
     expect(result!.steps).toHaveLength(2);
-    expect(result!.steps[0]!.passed).toBe(true);
-    for (const step of result!.steps) expect(step.notes).toContain(`metrics unavailable: HTTP 500 from ${TARGET}/metrics`);
-    expect(summarizeTarget(result!.target, result!.steps).verdict).not.toMatch(/target CPU/);
+    for (const step of result!.steps) {
+      expect(step.passed).toBe(false);
+      expect(step.unmeasured).toBe(true);
+      expect(step.reasons).toContain(`target metrics unavailable: HTTP 500 from ${TARGET}/metrics`);
+    }
+    expect(summarizeTarget(result!.target, result!.steps).verdict).toMatch(/^knee: none \(no step could be measured honestly\) · .* could not be measured: target metrics unavailable: HTTP 500/);
+  });
+
+  it('fails a step whose endpoint is readable but not node_exporter (no CPU counters)', async () => {
+    nock(TARGET).get('/metrics').times(4).reply(200, 'up 1\n');
+    const [result] = await loop(`${TARGET}/metrics`);
+    expect(result!.steps[0]!.reasons).toEqual(['target CPU unavailable: node_cpu_seconds_total missing or unchanged']);
   });
 });

@@ -1,38 +1,64 @@
 import { readFileSync } from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { RunFailedError, UsageError } from '../src/errors.js';
+import { UsageError } from '../src/errors.js';
 import { parseSessionFile } from '../src/session/parse.js';
 import { formatSweepCsv, separatorFor } from '../src/sweep/csv.js';
 import { connectionsForTemplate, demandedRates, sessionShape, templateThinkSeconds } from '../src/sweep/demand.js';
-import { kneeBounds, runSweepLoop, type StepRunner } from '../src/sweep/driver.js';
-import { evaluateStep, formatMs, type StepCriteria } from '../src/sweep/evaluate.js';
+import { kneeBounds, runSweepLoop, type SweepLoopInput } from '../src/sweep/driver.js';
+import { formatMs, type StepCriteria } from '../src/sweep/evaluate.js';
+import { measurementSeconds, planRun, warmupSeconds, type TimingRules } from '../src/sweep/plan.js';
+import { withoutThinkTimes } from '../src/sweep/probe.js';
+import { formatProgress } from '../src/sweep/progress.js';
 import { parsePercent, parseRates, parseSlo, parseTargets, splitHostPort, type TargetSpec } from '../src/sweep/spec.js';
-import { achievedRates, steadySamples } from '../src/sweep/steady.js';
 import { renderSweepHtml, renderSweepSvg, niceTicks } from '../src/sweep/svg.js';
 import { runSweep } from '../src/sweep/sweep.js';
-import { formatStepLine } from '../src/sweep/table.js';
+import { formatStepDesign, formatStepLine } from '../src/sweep/table.js';
 import { compareTargets, summarizeTarget } from '../src/sweep/verdict.js';
-import type { SweepStep } from '../src/sweep/schema.js';
-import { syntheticDoc } from './fixtures/sweep/synthetic.js';
+import type { SweepDocument, SweepStep } from '../src/sweep/schema.js';
+import type { GeneratorGauge } from '../src/sweep/window.js';
+import { modelRunner, type ServerModel } from './fixtures/sweep/synthetic.js';
 
 const FIVE_REQUESTS = parseSessionFile('/index.html\n  /a.css\n  /b.js\n  /c.png\n  /d.png\n', 'five.txt');
 const SHAPE = sessionShape(FIVE_REQUESTS, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32, thinkTime: 0 });
 const CRITERIA: StepCriteria = { tolerance: 0.95, maxErrors: 0.01, slos: [] };
 const TARGET: TargetSpec = { server: '127.0.0.1', port: 8080, name: '127.0.0.1' };
+const TIMING: TimingRules = { warmup: null, measure: 30, samplesNeeded: 6, firstSampleAt: 5 };
 
-/** A step against the modelled server (capacity in requests/s). */
-function step(rate: number, capacity: number, extra: Partial<Parameters<typeof syntheticDoc>[0]> = {}, duration = 30, criteria = CRITERIA): SweepStep {
-  const sessions = Math.round(rate * duration);
-  const doc = syntheticDoc({ rate, sessions, requestsPerSession: 5, capacity, ...extra });
-  return evaluateStep({ rate, sessions, phase: 'linear', shape: SHAPE, criteria, doc });
+/** A steady generator: 10% of a core, no event-loop delay (the real one depends on the test machine). */
+const steadyGauge = (): GeneratorGauge => {
+  let cpu = 0;
+  return { cpuSeconds: () => (cpu += 0.5), loopDelay: () => createHistogram(), stop: () => {} };
+};
+const busyGauge = (): GeneratorGauge => {
+  let cpu = 0;
+  return { cpuSeconds: () => (cpu += 4.9), loopDelay: () => createHistogram(), stop: () => {} };
+};
+
+/** The loop's inputs against modelled servers (one target unless given). */
+function loopInput(models: Record<string, ServerModel>, extra: Partial<SweepLoopInput> = {}, calls: string[] = []): SweepLoopInput {
+  return {
+    targets: [TARGET],
+    rates: [20],
+    mode: 'staircase',
+    timing: TIMING,
+    cooldown: 0,
+    refine: false,
+    precision: 0.05,
+    stopAfter: 2,
+    shape: SHAPE,
+    criteria: CRITERIA,
+    runner: modelRunner(models, calls),
+    gauge: steadyGauge,
+    sleep: async () => {},
+    ...extra,
+  };
 }
 
-/** A runner over modelled servers: capacity per target name. */
-function modelRunner(capacities: Record<string, number>, calls: string[] = []): StepRunner {
-  return async (target, rate, sessions) => {
-    calls.push(`${target.name}@${rate}`);
-    return syntheticDoc({ rate, sessions, requestsPerSession: 5, capacity: capacities[target.name]! });
-  };
+/** One step against the modelled server (capacity in requests/s). */
+async function step(rate: number, model: Partial<ServerModel> & { capacity: number }, extra: Partial<SweepLoopInput> = {}): Promise<SweepStep> {
+  const [result] = await runSweepLoop(loopInput({ [TARGET.name]: { requestsPerSession: 5, ...model } }, { rates: [rate], ...extra }));
+  return result!.steps[0]!;
 }
 
 describe('--rates, --slo, --max-errors, targets', () => {
@@ -96,77 +122,86 @@ describe('demand implied by the session file', () => {
   });
 });
 
-describe('steady-state window', () => {
-  it('drops the sample overlapping the ramp-up and samples after the last arrival', () => {
-    const doc = syntheticDoc({ rate: 10, sessions: 300, requestsPerSession: 5, capacity: 1000, lifetimeMs: 6000 });
-    // Window: from the 6 s median lifetime to 30 s: samples ending at 15, 20, 25, 30 remain.
-    expect(steadySamples(doc.timeline, { from: 6, to: 30 }).map((s) => s.t)).toEqual([15, 20, 25, 30]);
-    const notes: string[] = [];
-    const a = achievedRates(doc, 10, 300, 0, notes);
-    expect(a.basis).toBe('steady-state');
-    expect(a.window).toEqual({ from: 6, to: 30 });
-    expect(a.replyRate.samples).toBe(4);
-    expect(a.replyRate.avg).toBeCloseTo(50);
-    expect(notes).toEqual([]);
+describe('step timing', () => {
+  it('warms up for the session lifetime with headroom, in whole 5-s samples', () => {
+    expect(warmupSeconds(0.03, null)).toBe(5);
+    expect(warmupSeconds(7.6, null)).toBe(10);
+    expect(warmupSeconds(8.5, null)).toBe(15);
+    expect(warmupSeconds(99, 12)).toBe(15);
+    expect(warmupSeconds(99, 0)).toBe(0);
+    expect(measurementSeconds(null, 6)).toBe(30);
+    expect(measurementSeconds(3, 6)).toBe(5);
+    expect(measurementSeconds(12, 2)).toBe(15);
   });
-  it('uses the longest template think time when it is longer than the lifetime', () => {
-    const doc = syntheticDoc({ rate: 10, sessions: 300, requestsPerSession: 5, capacity: 1000, lifetimeMs: 50 });
-    const a = achievedRates(doc, 10, 300, 12, []);
-    expect(a.window.from).toBe(12);
-    expect(a.replyRate.samples).toBe(3);
+  it('lays a staircase out back to back, its windows on sample boundaries', () => {
+    const plan = planRun([10, 20], 7.6, { ...TIMING, measure: 10 });
+    expect(plan.steps.map((s) => [s.rate, s.timing.start, s.timing.window])).toEqual([
+      [10, 0, { from: 10, to: 20 }],
+      [20, 20, { from: 30, to: 40 }],
+    ]);
+    expect(plan.segments).toEqual([{ interval: 0.1, duration: 20 }, { interval: 0.05, duration: 20 }]);
+    expect(plan.sessions).toBe(600);
+    // --client 1/4: the first sample is at 2.5 s, so the first warm-up is 2.5 s longer.
+    const shifted = planRun([10, 20], 7.6, { ...TIMING, measure: 10, firstSampleAt: 2.5 });
+    expect(shifted.steps.map((s) => s.timing.window.from)).toEqual([12.5, 32.5]);
   });
-  it('falls back to whole-run averages (and says so) when no sample is steady', () => {
-    const doc = syntheticDoc({ rate: 20, sessions: 120, requestsPerSession: 5, capacity: 1000, lifetimeMs: 40 });
-    const notes: string[] = [];
-    const a = achievedRates(doc, 20, 120, 0, notes);
-    expect(a.basis).toBe('whole-run');
-    expect(notes[0]).toMatch(/whole-run averages/);
-    // 600 replies over duration 6 s - 32 ms shortest lifetime + 50 ms gap: within 1% of 100/s.
-    expect(a.replyRate.avg / 100).toBeGreaterThan(0.99);
-    expect(a.replyRate.avg / 100).toBeLessThan(1.01);
-  });
-  it('whole-run fallback shows an overloaded server below demand (the drain stretches the run)', () => {
-    const doc = syntheticDoc({ rate: 40, sessions: 240, requestsPerSession: 5, capacity: 100, lifetimeMs: 40 });
-    const a = achievedRates(doc, 40, 240, 0, []);
-    expect(a.replyRate.avg).toBeLessThan(105);
+  it('probes with the think times removed', () => {
+    const file = parseSessionFile('/a think=3\n/b think=2\n/c\n', 'think.txt');
+    expect(withoutThinkTimes(file).templates[0]!.bursts.map((b) => b.thinkTime)).toEqual([0, 0, 0]);
+    expect(file.templates[0]!.bursts.map((b) => b.thinkTime)).toEqual([3, 2, undefined]);
   });
 });
 
-describe('judging a step', () => {
-  it('passes below capacity', () => {
-    const s = step(10, 1000);
+describe('judging a step from its window', () => {
+  it('passes below capacity with every figure from the window', async () => {
+    const s = await step(10, { capacity: 1000 });
     expect(s.passed).toBe(true);
     expect(s.reasons).toEqual([]);
     expect(s.demanded.replyRate).toBe(50);
-    expect(s.achieved!.replyRate.avg).toBeCloseTo(50);
+    expect(s.achieved!.replyRate).toMatchObject({ avg: 50, min: 50, max: 50, samples: 6 });
+    expect(s.counts!.replies).toBe(1500);
+    expect(s.timing).toMatchObject({ warmup: 5, window: { from: 5, to: 35 } });
+    expect(s.latency!.p50).toBeCloseTo(20, 0);
+    expect(s.generator!.cpu).toBeCloseTo(0.1);
   });
-  it('fails above capacity and names the rate that fell short', () => {
-    const s = step(100, 440);
+  it('fails above capacity, and no achieved rate exceeds what the server delivered', async () => {
+    const s = await step(100, { capacity: 440 });
     expect(s.passed).toBe(false);
-    expect(s.reasons[0]).toBe('reply rate 88% of demand (session 88%, request 88%, connection 88%)');
+    expect(s.unmeasured).toBe(false);
+    expect(s.reasons[0]).toBe('reply rate 88% of demand (session 88%, request 88%)');
+    expect(s.achieved!.replyRate.max).toBeLessThanOrEqual(440);
   });
-  it('fails on errors, naming the categories', () => {
-    const s = step(10, 1000, { errorPercent: 3 });
+  it('fails on errors, naming the categories', async () => {
+    const s = await step(10, { capacity: 1000, errorPercent: 3 });
     expect(s.reasons.some((r) => /^errors 3\.\d% > 1\.0% \(connreset \d+\)$/.test(r))).toBe(true);
   });
-  it('fails on an SLO', () => {
-    const s = step(10, 1000, { p99Ms: 1900 }, 30, { ...CRITERIA, slos: [parseSlo('p99<500ms')] });
-    expect(s.reasons).toContain('p99 1.9 s > 500 ms');
+  it('fails on an SLO', async () => {
+    const s = await step(10, { capacity: 1000, responseMs: 1900 }, { criteria: { ...CRITERIA, slos: [parseSlo('p99<500ms')] } });
+    expect(s.reasons).toEqual([expect.stringMatching(/^p99 1\.9 s > 500 ms$/)]);
   });
-  it('flags a generator that keeps falling behind its schedule, not one short pause', () => {
-    const late = syntheticDoc({ rate: 10, sessions: 300, requestsPerSession: 5, capacity: 1000 });
-    late.histograms.startLag = { ...late.histograms.startLag, p90: 80_000, p99: 400_000 };
-    const s = evaluateStep({ rate: 10, sessions: 300, phase: 'linear', shape: SHAPE, criteria: CRITERIA, doc: late });
-    expect(s.reasons).toEqual(['generator-limited: session start lag p90 80 ms > 50 ms']);
-    const pause = syntheticDoc({ rate: 10, sessions: 300, requestsPerSession: 5, capacity: 1000 });
-    pause.histograms.startLag = { ...pause.histograms.startLag, p90: 2_000, p99: 200_000 };
-    expect(evaluateStep({ rate: 10, sessions: 300, phase: 'linear', shape: SHAPE, criteria: CRITERIA, doc: pause }).passed).toBe(true);
-  });
-  it('marks a saturated generator and never lets the step pass', () => {
-    const s = step(10, 1000, { generatorCpu: 0.97 });
-    expect(s.generatorLimited).toBe(true);
+  it('fails loudly when the window holds too few complete samples', async () => {
+    const s = await step(10, { capacity: 1000 }, { timing: { ...TIMING, measure: 5 } });
     expect(s.passed).toBe(false);
-    expect(s.reasons.join()).toMatch(/generator-limited: generator CPU 97% of a core/);
+    expect(s.unmeasured).toBe(true);
+    expect(s.reasons).toEqual(['too few samples: 1 complete 5-s sample in the 5 s window, need 6']);
+  });
+  it('fails a window whose sessions outlive the warm-up (no steady state)', async () => {
+    const s = await step(10, { capacity: 1000, lifetimeMs: 12_000 }, { timing: { ...TIMING, warmup: 5 } });
+    expect(s.reasons).toEqual(['no steady state: session lifetime p90 12 s > warm-up 5 s']);
+    expect(s.unmeasured).toBe(true);
+  });
+  it('flags a generator that keeps falling behind its schedule, or a saturated one, and never passes it', async () => {
+    const late = await step(10, { capacity: 1000, lagMs: 80 });
+    expect(late.reasons).toEqual(['generator-limited: session start lag p90 80 ms > 50 ms']);
+    expect(late.generatorLimited).toBe(true);
+    const busy = await step(10, { capacity: 1000 }, { gauge: busyGauge });
+    expect(busy.passed).toBe(false);
+    expect(busy.reasons.join()).toMatch(/generator-limited: generator CPU 98% of a core/);
+  });
+  it('fails a step whose target metrics cannot be read', async () => {
+    const s = await step(10, { capacity: 1000 }, { targets: [{ ...TARGET, metricsUrl: 'http://127.0.0.1:1/metrics' }], metricsTimeoutMs: 500 });
+    expect(s.passed).toBe(false);
+    expect(s.reasons).toEqual([expect.stringMatching(/^target metrics unavailable: /)]);
   });
   it('formats times for people', () => {
     expect(formatMs(1900)).toBe('1.9 s');
@@ -176,12 +211,13 @@ describe('judging a step', () => {
 });
 
 describe('the sweep loop', () => {
-  const base = { duration: 30, cooldown: 0, refine: false, precision: 0.05, stopAfter: 2, shape: SHAPE, criteria: CRITERIA };
-
-  it('finds the knee of a modelled server and stops after two failing steps', async () => {
+  it('runs one staircase per target after a probe and stops it after two failing steps', async () => {
     const calls: string[] = [];
-    const [result] = await runSweepLoop({ ...base, targets: [TARGET], rates: [20, 40, 60, 80, 100, 120, 140], runner: modelRunner({ '127.0.0.1': 400 }, calls) });
-    expect(calls).toEqual(['127.0.0.1@20', '127.0.0.1@40', '127.0.0.1@60', '127.0.0.1@80', '127.0.0.1@100', '127.0.0.1@120']);
+    const [result] = await runSweepLoop(loopInput({ [TARGET.name]: { capacity: 400, requestsPerSession: 5 } }, { rates: [20, 40, 60, 80, 100, 120, 140] }, calls));
+    expect(calls).toEqual(['127.0.0.1 probe', '127.0.0.1@20,40,60,80,100,120,140']);
+    expect(result!.steps.map((s) => [s.rate, s.passed])).toEqual([[20, true], [40, true], [60, true], [80, true], [100, false], [120, false]]);
+    expect(result!.runs).toHaveLength(1);
+    expect(result!.steps.every((s) => s.run === 0)).toBe(true);
     const summary = summarizeTarget(TARGET, result!.steps);
     expect(summary.knee).toEqual({ sessionRate: 80, replyRate: 400 });
     expect(summary.saturation.replyRate).toBeCloseTo(400);
@@ -190,114 +226,158 @@ describe('the sweep loop', () => {
 
   it('bisects between the knee and the first failing rate until within --precision', async () => {
     const calls: string[] = [];
-    const [result] = await runSweepLoop({ ...base, refine: true, targets: [TARGET], rates: [20, 40, 80, 160], runner: modelRunner({ '127.0.0.1': 500 }, calls) });
+    const [result] = await runSweepLoop(loopInput({ [TARGET.name]: { capacity: 500, requestsPerSession: 5 } }, { refine: true, rates: [20, 40, 80, 160] }, calls));
     const bounds = kneeBounds(result!.steps)!;
     // Capacity 500 req/s = 100 sessions/s; tolerance 0.95 lets up to 105.3 sessions/s pass.
-    expect(bounds.good).toBeLessThanOrEqual(105.3);
-    expect(bounds.bad).toBeGreaterThan(105.2);
-    expect(bounds.bad - bounds.good).toBeLessThanOrEqual(0.05 * bounds.good);
-    expect(result!.steps.filter((s) => s.phase === 'refine').length).toBeLessThanOrEqual(6);
     expect(bounds.good).toBeGreaterThan(100);
+    expect(bounds.good).toBeLessThanOrEqual(105.3);
+    expect(bounds.bad - bounds.good).toBeLessThanOrEqual(0.05 * bounds.good);
+    // Each bisection step is a run of its own.
+    expect(calls.slice(2).every((c) => /^127\.0\.0\.1@\d+$/.test(c))).toBe(true);
+    expect(result!.steps.filter((s) => s.phase === 'refine').length).toBe(calls.length - 2);
   });
 
-  it('interleaves targets step by step and compares them', async () => {
+  it('in drain mode interleaves targets step by step, cools down between runs, and compares them', async () => {
     const a: TargetSpec = { server: '127.0.0.1', port: 1, name: 'domU' };
     const b: TargetSpec = { server: '127.0.0.1', port: 2, name: 'bare' };
     const calls: string[] = [];
     const sleeps: number[] = [];
     const doc = await runSweep(
       {
-        settings: { rates: [20, 40, 80, 160], duration: 30, cooldown: 3, refine: false, precision: 0.05, stopAfter: 1, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'five.txt', thinkTime: 0 },
+        settings: { rates: [20, 40, 80, 160], mode: 'drain', duration: 30, samples: 6, warmup: null, cooldown: 3, refine: false, precision: 0.05, stopAfter: 1, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'five.txt', thinkTime: 0 },
         targets: [a, b],
         shape: SHAPE,
         criteria: CRITERIA,
+        timing: TIMING,
         toolVersion: 'test',
       },
-      modelRunner({ domU: 200, bare: 400 }, calls),
-      { sleep: async (s) => void sleeps.push(s) },
+      modelRunner({ domU: { capacity: 200, requestsPerSession: 5 }, bare: { capacity: 400, requestsPerSession: 5 } }, calls),
+      { sleep: async (s) => void sleeps.push(s), gauge: steadyGauge },
     );
-    expect(calls).toEqual(['domU@20', 'bare@20', 'domU@40', 'bare@40', 'domU@80', 'bare@80', 'bare@160']);
+    expect(calls).toEqual(['domU probe', 'bare probe', 'domU@20', 'bare@20', 'domU@40', 'bare@40', 'domU@80', 'bare@80', 'bare@160']);
     expect(sleeps).toEqual([3, 3, 3, 3, 3, 3]);
     expect(doc.targets.map((t) => t.knee?.sessionRate)).toEqual([40, 80]);
     expect(doc.comparison).toEqual(['bare / domU: knee 2.00×, saturation 2.00×']);
-    expect(doc.kind).toBe('loadgen-sweep');
+    expect(doc).toMatchObject({ kind: 'loadgen-sweep', schemaVersion: 2, interrupted: false });
+    expect(doc.targets[1]!.runs).toHaveLength(4);
   });
 
-  it('records a run that fails before measuring as a failed step and goes on', async () => {
-    let n = 0;
-    const runner: StepRunner = async (target, rate, sessions) => {
-      if (n++ === 0) throw new RunFailedError('connection refused');
-      return syntheticDoc({ rate, sessions, requestsPerSession: 5, capacity: 1000 });
-    };
-    const [result] = await runSweepLoop({ ...base, targets: [TARGET], rates: [10, 20], runner });
-    expect(result!.steps[0]!.reasons).toEqual(['run failed: connection refused']);
-    expect(result!.steps[1]!.passed).toBe(true);
+  it('records a run that fails before measuring as a failed step', async () => {
+    const [result] = await runSweepLoop(loopInput({ [TARGET.name]: { capacity: 1000, requestsPerSession: 5, fail: true } }, { rates: [10, 20] }));
+    expect(result!.steps.map((s) => s.reasons)).toEqual([['run failed: connection refused']]);
+    expect(result!.probe).toBeNull();
+  });
+
+  it('stops at a signal: the step being measured is recorded as interrupted, later ones not at all', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const [result] = await runSweepLoop(
+      loopInput({ [TARGET.name]: { capacity: 1000, requestsPerSession: 5 } }, {
+        rates: [10, 20, 30],
+        signal: controller.signal,
+        onStep: (_t, s) => {
+          seen.push(s.rate);
+          if (s.rate === 10) setImmediate(() => controller.abort());
+        },
+      }),
+    );
+    expect(seen).toEqual([10, 20]);
+    expect(result!.steps[0]!.passed).toBe(true);
+    expect(result!.steps[1]!.passed).toBe(false);
+    expect(result!.steps[1]!.reasons[0]).toBe('interrupted: the run was stopped before the window ended');
+  });
+
+  it('a stall inside the window costs the step its rate, never inflates it', async () => {
+    const s = await step(10, { capacity: 1000, stallAt: 15 });
+    // The stalled sample shows 0 replies/s; the backlog comes back in the next one (100 replies/s).
+    expect(s.achieved!.replyRate.min).toBe(0);
+    expect(s.achieved!.replyRate.max).toBe(100);
+    expect(s.achieved!.replyRate.avg).toBeCloseTo(50);
   });
 });
 
 describe('verdict', () => {
-  it('names the knee, the saturation point and why the first failing step failed', () => {
-    const steps = [step(40, 400), step(80, 400), step(100, 400, {}, 30, { ...CRITERIA, slos: [parseSlo('p99<100ms')] })];
+  it('names the knee, the saturation point and why the first failing step failed', async () => {
+    const steps = [await step(40, { capacity: 400 }), await step(80, { capacity: 400 }), await step(100, { capacity: 400 }, { criteria: { ...CRITERIA, slos: [parseSlo('p99<100ms')] } })];
     steps[2]!.metrics = { interval: 30, cpu: { busy: 97, user: 60, system: 25, iowait: 0, steal: 12, idle: 3, cpus: 2 }, notes: [] };
     const r = summarizeTarget(TARGET, steps);
     expect(r.verdict).toBe('knee: 80 sessions/s (400 replies/s) · saturates at 400 replies/s · first failing step 100/s: reply rate 80%' +
-      ' of demand (session 80%, request 80%, connection 80%), p99 200 ms > 100 ms · target CPU 97% (steal 12%)');
+      ' of demand (session 80%, request 80%), p99 200 ms > 100 ms · target CPU 97% (steal 12%)');
   });
-  it('says when no step passed and when none failed', () => {
-    expect(summarizeTarget(TARGET, [step(200, 100)]).verdict).toMatch(/^knee: none \(no step passed; lower --rates\) · saturates at 100 replies\/s · first step 200\/s: reply rate 10% of demand/);
-    const r = summarizeTarget(TARGET, [step(10, 1000), step(20, 1000)]);
+  it('says when no step passed, when none could be measured, when none failed, and when interrupted', async () => {
+    expect(summarizeTarget(TARGET, [await step(200, { capacity: 100 })]).verdict).toMatch(/^knee: none \(no step passed; lower --rates\) · saturates at 100 replies\/s · first step 200\/s: reply rate 10% of demand/);
+    const short = await step(10, { capacity: 1000 }, { timing: { ...TIMING, measure: 5 } });
+    expect(summarizeTarget(TARGET, [short]).verdict).toMatch(/^knee: none \(no step could be measured honestly\) · .* first step 10\/s could not be measured: too few samples/);
+    const r = summarizeTarget(TARGET, [await step(10, { capacity: 1000 }), await step(20, { capacity: 1000 })]);
     expect(r.verdict).toBe('knee: ≥ 20 sessions/s (100 replies/s) · saturates at 100 replies/s · no step failed up to 20/s (raise --rates to find the knee)');
+    expect(summarizeTarget(TARGET, r.steps, [], true).verdict).toMatch(/^INTERRUPTED \(partial sweep\) · knee: /);
   });
-  it('says so when the generator was the limit', () => {
-    const r = summarizeTarget(TARGET, [step(10, 1000), step(20, 1000, { generatorCpu: 0.99 })]);
+  it('says so when the generator was the limit', async () => {
+    const r = summarizeTarget(TARGET, [await step(10, { capacity: 1000 }), await step(20, { capacity: 1000 }, { gauge: busyGauge })]);
     expect(r.knee?.sessionRate).toBe(10);
-    expect(r.verdict).toMatch(/first failing step 20\/s: generator-limited: generator CPU 99% of a core · the load generator was the limit/);
+    expect(r.verdict).toMatch(/first failing step 20\/s could not be measured: generator-limited: generator CPU 98% of a core · the load generator was the limit/);
   });
-  it('compares several targets', () => {
-    const a = summarizeTarget({ ...TARGET, name: 'a' }, [step(10, 100)]);
-    const b = summarizeTarget({ ...TARGET, name: 'b' }, [step(10, 1000), step(20, 1000)]);
+  it('compares several targets', async () => {
+    const a = summarizeTarget({ ...TARGET, name: 'a' }, [await step(10, { capacity: 100 })]);
+    const b = summarizeTarget({ ...TARGET, name: 'b' }, [await step(10, { capacity: 1000 }), await step(20, { capacity: 1000 })]);
     expect(compareTargets([a, b])).toEqual(['b / a: knee 2.00×, saturation 2.00×']);
   });
 });
 
 describe('outputs', () => {
   const sample = readFileSync(new URL('./fixtures/httperf-samples/11-autobench-sweep-vs-nginx/results.tsv', import.meta.url), 'utf8');
+  const docOf = (targets: SweepDocument['targets']): SweepDocument => ({
+    schemaVersion: 2,
+    kind: 'loadgen-sweep',
+    tool: { name: 'loadgen', version: 't' },
+    startedAt: 's',
+    endedAt: 'e',
+    options: { rates: [], mode: 'staircase', duration: 30, samples: 6, warmup: null, cooldown: 5, refine: false, precision: 0.05, stopAfter: 2, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'x', thinkTime: 0 },
+    targets,
+    comparison: [],
+    interrupted: false,
+    probe: null,
+  });
 
-  it('writes autobench\'s header and row layout (sample 11)', () => {
-    const target = summarizeTarget(TARGET, [step(20, 1000, {}, 10), step(40, 1000, {}, 10), step(60, 1000, {}, 10)]);
+  it('writes autobench\'s header and row layout (sample 11), with the reason of each step', async () => {
+    const target = summarizeTarget(TARGET, [await step(20, { capacity: 1000 }), await step(40, { capacity: 1000 }), await step(60, { capacity: 250 })]);
     const csv = formatSweepCsv([target], '\t');
     const lines = csv.split('\n');
     const autobenchHeader = sample.split('\n')[0]!.split('\t');
     expect(lines[0]!.split('\t').slice(0, 10)).toEqual(autobenchHeader);
     expect(csv).toBe(readFileSync(new URL('./fixtures/sweep/golden-one-target.tsv', import.meta.url), 'utf8'));
-    // Each row has as many cells as the header and autobench's number shapes.
     for (const row of lines.slice(1, -1)) {
       const cells = row.split('\t');
       expect(cells.length).toBe(lines[0]!.split('\t').length);
       expect(cells[0]).toMatch(/^\d+$/);
       for (const cell of cells.slice(1, 9)) expect(cell).toMatch(/^\d+\.\d$/);
     }
+    // A reason with a comma is quoted (RFC 4180).
+    expect(lines[3]!.split('\t').at(-1)).toBe('"reply rate 83% of demand (session 83%, request 83%)"');
     expect(lines.at(-1)).toBe('');
   });
 
-  it('puts two targets side by side with autobench\'s errors percentage (101 without replies)', () => {
-    const a = summarizeTarget({ ...TARGET, name: 'a' }, [step(20, 1000, { errorPercent: 2 })]);
-    const b = summarizeTarget({ ...TARGET, name: 'b' }, [evaluateStep({ rate: 20, sessions: 600, phase: 'linear', shape: SHAPE, criteria: CRITERIA, doc: { ...syntheticDoc({ rate: 20, sessions: 600, requestsPerSession: 5, capacity: 1000 }), counters: { ...syntheticDoc({ rate: 20, sessions: 600, requestsPerSession: 5, capacity: 1000 }).counters, replies: 0 } } })]);
+  it('puts two targets side by side with autobench\'s errors percentage (101 without replies)', async () => {
+    const a = summarizeTarget({ ...TARGET, name: 'a' }, [await step(20, { capacity: 1000, errorPercent: 2 })]);
+    const b = summarizeTarget({ ...TARGET, name: 'b' }, [await step(20, { capacity: 1000 }, { timing: { ...TIMING, warmup: 0, measure: 0, samplesNeeded: 1 } })]);
     const csv = formatSweepCsv([a, b], ',');
     const [header, row] = csv.split('\n');
     const names = header!.split(',');
-    expect(names.slice(0, 19)).toEqual(['dem_req_rate', ...['req_rate', 'con_rate', 'min_rep_rate', 'avg_rep_rate', 'max_rep_rate', 'stddev_rep_rate', 'resp_time', 'net_io', 'errors'].flatMap((c) => [`${c}_a`]), ...['req_rate', 'con_rate', 'min_rep_rate', 'avg_rep_rate', 'max_rep_rate', 'stddev_rep_rate', 'resp_time', 'net_io', 'errors'].map((c) => `${c}_b`)]);
+    const columns = ['req_rate', 'con_rate', 'min_rep_rate', 'avg_rep_rate', 'max_rep_rate', 'stddev_rep_rate', 'resp_time', 'net_io', 'errors'];
+    expect(names.slice(0, 19)).toEqual(['dem_req_rate', ...columns.map((c) => `${c}_a`), ...columns.map((c) => `${c}_b`)]);
     const cells = row!.split(',');
     expect(cells[names.indexOf('errors_a')]).toBe('2.04081632653061');
     expect(cells[names.indexOf('errors_b')]).toBe('101');
+    // Quoted, since the reason holds a comma: the comma split leaves its opening quote.
+    expect(cells[names.indexOf('reason_b')]).toBe('"too few samples: 0 complete 5-s samples in the 0 s window');
     expect(separatorFor('x.tsv')).toBe('\t');
     expect(separatorFor('x.csv')).toBe(',');
   });
 
-  it('draws both panels, one series per target, and marks the knee', () => {
-    const a = summarizeTarget({ ...TARGET, name: 'domU' }, [step(20, 200), step(40, 200), step(80, 200)]);
-    const b = summarizeTarget({ ...TARGET, name: 'bare' }, [step(20, 400), step(40, 400), step(80, 400), step(160, 400)]);
-    const doc = { schemaVersion: 1 as const, kind: 'loadgen-sweep' as const, tool: { name: 'loadgen' as const, version: 't' }, startedAt: 's', endedAt: 'e', options: {} as never, targets: [a, b], comparison: [] };
+  it('draws both panels, one series per target, marks the knee and clips the demand line', async () => {
+    const a = summarizeTarget({ ...TARGET, name: 'domU' }, [await step(20, { capacity: 200 }), await step(40, { capacity: 200 }), await step(80, { capacity: 200 })]);
+    const b = summarizeTarget({ ...TARGET, name: 'bare' }, [await step(20, { capacity: 400 }), await step(40, { capacity: 400 }), await step(80, { capacity: 400 }), await step(160, { capacity: 400 })]);
+    const doc = docOf([a, b]);
     const svg = renderSweepSvg(doc);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<path /g)!.length).toBe(4);
@@ -305,11 +385,29 @@ describe('outputs', () => {
     expect(svg).toContain('knee 80/s');
     expect(svg.match(/stroke-dasharray="6,4"/g)!.length).toBe(4);
     expect(svg).toContain('p99 response time (log scale)');
-    expect(renderSweepHtml(doc)).toContain('<table>');
+    // The demand diagonal (800 replies/s at 160/s) ends on the plot's top edge (y = 60), not above it.
+    const diagonal = /<line x1="[\d.]+" y1="[\d.]+" x2="([\d.]+)" y2="([\d.]+)" stroke="#999"/.exec(svg)!;
+    expect(Number(diagonal[2])).toBeGreaterThanOrEqual(60);
+    expect(Number(diagonal[1])).toBeLessThanOrEqual(470);
     expect(niceTicks(87)).toEqual([0, 20, 40, 60, 80, 100]);
   });
 
-  it('prints one table line per step', () => {
-    expect(formatStepLine('127.0.0.1', step(100, 440))).toMatch(/^127\.0\.0\.1\s+100\s+500\s+440\s+88%.*FAIL: reply rate 88% of demand/);
+  it('puts p50, errors, CPU, steal and every reason in the HTML table', async () => {
+    const failing = await step(10, { capacity: 1000 }, { targets: [{ ...TARGET, metricsUrl: 'http://127.0.0.1:1/metrics' }], metricsTimeoutMs: 500 });
+    const html = renderSweepHtml({ ...docOf([summarizeTarget(TARGET, [await step(10, { capacity: 1000 }), failing])]), interrupted: true });
+    for (const th of ['p50', 'errors', 'generator CPU', 'target CPU', 'steal']) expect(html).toContain(`<th>${th}</th>`);
+    expect(html).toMatch(/<b>FAIL<\/b>: target metrics unavailable: /);
+    expect(html).toContain('Interrupted: this sweep is partial');
+    expect(html).toContain('step = warm-up ≥ 1.2 × session lifetime');
+  });
+
+  it('prints the step design, one table line per step and a live progress line', async () => {
+    expect(formatStepDesign({ mode: 'staircase', duration: 30, samples: 6, warmup: null })).toBe(
+      'step = warm-up ≥ 1.2 × session lifetime (probed), in whole 5-s samples + measurement window 30 s (--duration; needs 6 complete 5-s samples) · staircase: arrivals never stop, the previous step drains in the warm-up',
+    );
+    expect(formatStepLine('127.0.0.1', await step(100, { capacity: 440 }))).toMatch(/^127\.0\.0\.1\s+100\s+5 s\s+500\s+440\s+88%.*FAIL: reply rate 88% of demand/);
+    expect(formatProgress({ target: TARGET, index: 1, total: 4, rate: 20, stage: 'measuring', endsAt: 12_000, achievedReplyRate: 99.5 }, 1_500)).toBe(
+      '127.0.0.1: step 2 of 4, 20 sessions/s, measuring, 11 s left, achieved 99.5 replies/s so far',
+    );
   });
 });

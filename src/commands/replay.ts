@@ -3,7 +3,7 @@
  * parse options -> load the session file -> run (optionally --repeat times) -> print the
  * httperf report and loadgen's percentiles -> write --json/--hgrm -> evaluate gates.
  */
-import { EXIT_RUN_FAILED, UsageError } from '../errors.js';
+import { EXIT_RUN_FAILED, signalExitCode, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import { runWorkers } from './workers.js';
 import { ProgressLine } from './progress.js';
@@ -57,9 +57,10 @@ export async function run(args: string[]): Promise<number> {
   if (!quiet) for (const warning of ignoredOptionWarnings(argv)) process.stderr.write(`${warning}\n`);
 
   const docs: ResultsDocument[] = [];
+  const stop: StopSignal = {};
   for (let i = 0; i < repeat; i++) {
     if (repeat > 1 && !quiet) process.stdout.write(`${i > 0 ? '\n' : ''}loadgen: run ${i + 1} of ${repeat}\n`);
-    const doc = await replayOnce(options, sessions, quiet, workers);
+    const doc = await replayOnce(options, sessions, quiet, workers, stop);
     docs.push(doc);
     await saveOutputs(doc, argv, repeat > 1 ? i + 1 : 0);
     if (doc.run.ended === 'interrupted') break;
@@ -70,14 +71,24 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`loadgen: ${describeUnreachable(failed)}\n`);
     return EXIT_RUN_FAILED;
   }
-  return runGates(docs, gates);
+  const gated = await runGates(docs, gates);
+  // A signal ended the run: the partial report is printed and its gates were not evaluated.
+  return stop.signal ? signalExitCode(stop.signal) : gated;
+}
+
+/** Which signal, if any, stopped a run. */
+interface StopSignal {
+  signal?: 'SIGINT' | 'SIGTERM';
 }
 
 /** One run with its console output (echo line first, report at the end, as httperf). */
-async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<typeof loadSessionFile>>, quiet: boolean, workers: number): Promise<ResultsDocument> {
+async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<typeof loadSessionFile>>, quiet: boolean, workers: number, stop: StopSignal): Promise<ResultsDocument> {
   process.stdout.write(`${formatEchoLine(options)}\n`);
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stop.signal ??= signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+    controller.abort();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = !quiet && options.verbose === 0 && process.stderr.isTTY === true;

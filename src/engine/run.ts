@@ -22,8 +22,9 @@ import { intendedStart, waitUntil, wallClockMs } from './start-at.js';
 import { StallNotice } from './stall.js';
 
 export interface ReplayHooks {
-  /** Called with each 5-s sample as it is taken. */
-  onSample?: (sample: TimelineSample) => void;
+  /** Called with each 5-s sample as it is taken, and the recorder it was cut from (the sweep
+   *  snapshots its counters and histograms at step boundaries). */
+  onSample?: (sample: TimelineSample, recorder: Recorder) => void;
   /** Aborting ends the run early; what was measured is returned (run.ended = 'interrupted'). */
   signal?: AbortSignal;
 }
@@ -202,7 +203,7 @@ class Run implements EngineContext {
     const sample = this.recorder.sample((now - this.t0) / 1000, (now - this.lastSampleAt) / 1000);
     this.lastSampleAt = now;
     this.sampleIndex++;
-    this.hooks.onSample?.(sample);
+    this.hooks.onSample?.(sample, this.recorder);
     if (!this.finished) this.scheduleSample();
   };
 

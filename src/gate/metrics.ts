@@ -15,6 +15,8 @@ export type MetricKind = 'time' | 'rate' | 'bandwidth' | 'fraction' | 'count';
 /** The sweep document shape the gate reads (defined by src/sweep/schema.ts; duck-typed here). */
 export interface SweepDocumentLike {
   kind: 'loadgen-sweep';
+  /** A signal stopped the sweep (sweep schemaVersion 2; absent in version 1). */
+  interrupted?: boolean;
   targets: Array<{
     name: string;
     knee: { sessionRate: number; replyRate: number } | null;

@@ -9,6 +9,7 @@ import { evaluateGates, gateExitCode, type BaselineSpec } from './evaluate.js';
 import { parseAssertion, type Assertion } from './expression.js';
 import { isSweepDocument, type GateDocument } from './metrics.js';
 import { readGateDocument } from './read.js';
+import { notEvaluated, partialVerdict } from './partial.js';
 import { parseRegression } from './regression.js';
 import { formatVerdictTable, writeGateReports } from './report.js';
 
@@ -29,7 +30,8 @@ export function addGateOptions<T>(y: Argv<T>) {
       describe: "allowed change from --baseline: 'response_time.p99=+10%', 'reply_rate=-5%' (repeatable)",
     })
     .option('junit', { type: 'string', requiresArg: true, describe: 'write the gate verdicts as JUnit XML to this file' })
-    .option('markdown', { type: 'string', requiresArg: true, describe: 'write a Markdown summary of the gates to this file' });
+    .option('markdown', { type: 'string', requiresArg: true, describe: 'write a Markdown summary of the gates to this file' })
+    .option('allow-partial', { type: 'boolean', default: false, describe: 'gate an interrupted (partial) run too; by default its gates are not evaluated' });
 }
 
 /** Parsed gates ready to evaluate (everything a user could get wrong is checked when it is built). */
@@ -40,6 +42,8 @@ export interface GateSpec {
   baselinePath?: string;
   junit?: string;
   markdown?: string;
+  /** --allow-partial: gate interrupted documents too. */
+  allowPartial?: boolean;
 }
 
 /** Parsed argv as yargs gives it (only the gate fields are read). */
@@ -88,6 +92,7 @@ export async function prepareGates(argv: GateArgv): Promise<GateSpec | null> {
   }
   if (junit !== undefined) spec.junit = junit;
   if (markdown !== undefined) spec.markdown = markdown;
+  if (argv['allow-partial'] === true) spec.allowPartial = true;
   return spec;
 }
 
@@ -109,13 +114,16 @@ function isGateSpec(value: GateArgv | GateSpec | null): value is GateSpec {
  * Evaluate the gates of `argv` (or of a spec from `prepareGates`) on the documents (medians when
  * several), print the verdict table, write the JUnit/Markdown reports and `$GITHUB_STEP_SUMMARY`.
  * Resolves to the exit code: 0 every gate passed (or none was asked for), 1 a gate failed,
- * 2 a gate could not be evaluated on these documents (e.g. `knee` on a replay result).
+ * 2 a gate could not be evaluated on these documents (e.g. `knee` on a replay result),
+ * 3 a document measured nothing, 4 a document is partial (interrupted; see partial.ts).
  */
 export async function runGates(docs: readonly GateDocument[], argv: GateArgv | GateSpec | null, options: RunGatesOptions = {}): Promise<number> {
   const spec = isGateSpec(argv) ? argv : argv === null ? null : await prepareGates(argv);
   if (spec === null) return 0;
   if (docs.some(isSweepDocument) && docs.length > 1) throw new UsageError('a sweep document is gated on its own, not with other documents');
-  const results = evaluateGates(docs, spec.assertions, spec.baseline);
+  const partial = partialVerdict(docs, spec.allowPartial === true);
+  const evaluated = evaluateGates(docs, spec.assertions, spec.baseline);
+  const results = partial ? notEvaluated(evaluated, partial) : evaluated;
   (options.output ?? process.stdout).write(`${options.separate === false ? '' : '\n'}${formatVerdictTable(results)}`);
   const first = docs[0];
   const junitOptions =
@@ -128,5 +136,5 @@ export async function runGates(docs: readonly GateDocument[], argv: GateArgv | G
     suiteName: options.suiteName ?? 'loadgen',
     junitOptions,
   });
-  return gateExitCode(results);
+  return partial ? partial.exitCode : gateExitCode(results);
 }

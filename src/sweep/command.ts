@@ -1,14 +1,15 @@
 /**
  * `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] [--server ...] --rates LOW:HIGH:STEP
- * [--duration S] [--refine] [--csv FILE] [--json FILE] [--svg FILE] ...`: raise the session rate
- * step by step until the server stops keeping up, find the knee and say why it stopped.
- * Takes every replay option; N of --wsesslog is replaced by rate x duration at each step.
- * Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage, 3 nothing measured.
+ * [--samples N] [--duration S] [--mode staircase|drain] [--refine] [--csv FILE] [--json FILE] ...`:
+ * raise the session rate step by step until the server stops keeping up, find the knee and say
+ * why it stopped. Takes every replay option; N of --wsesslog is ignored (the sweep plans its runs).
+ * Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage, 3 nothing measured,
+ * 130/143 stopped by SIGINT/SIGTERM (partial outputs written, gates not evaluated).
  */
 import { commandParser } from '../commands/yargs-common.js';
 import { addReplayOptions, toReplayOptions } from '../commands/replay-args.js';
 import { addConfigOption } from '../config/load.js';
-import { RunFailedError, UsageError } from '../errors.js';
+import { RunFailedError, signalExitCode, UsageError } from '../errors.js';
 import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
 import type { ReplayOptions } from '../options.js';
 import { runReplay } from '../engine/run.js';
@@ -17,20 +18,25 @@ import type { SessionFile } from '../session/model.js';
 import { VERSION } from '../version.js';
 import { formatSweepCsv, separatorFor } from './csv.js';
 import { sessionShape } from './demand.js';
-import type { StepRunner } from './driver.js';
+import type { ScheduleRunner } from './driver.js';
+import { measurementSeconds, SAMPLE_SECONDS, warmupSeconds, type TimingRules } from './plan.js';
+import { withoutThinkTimes } from './probe.js';
+import { progressLine } from './progress.js';
 import { writeFileAtomic } from '../util/files.js';
-import { parsePercent, parseRates, parseSlo, parseTargets, type TargetSpec } from './spec.js';
+import { parsePercent, parseRates, parseSlo, parseTargets } from './spec.js';
 import { renderSweepHtml, renderSweepSvg } from './svg.js';
 import { measuredAnything, runSweep } from './sweep.js';
 import type { SweepSettings } from './schema.js';
-import { formatStepHeader, formatStepLine, formatVerdicts } from './table.js';
+import { formatStepDesign, formatStepHeader, formatStepLine, formatVerdicts } from './table.js';
 
 const USAGE = `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] --rates LOW:HIGH:STEP [options]
 
-Runs the session file at increasing session rates (sessions = rate x --duration per step, N is
-ignored), finds the knee (highest rate the server keeps up with) and says why the next step
-failed. Give --server more than once to measure several targets side by side, step by step.
-Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage error, 3 nothing measured.`;
+Runs the session file at increasing session rates (N is ignored), finds the knee (highest rate
+the server keeps up with) and says why the next step failed. Each step warms up for about one
+session lifetime (measured), then measures --samples complete 5-s samples (or --duration s).
+Give --server more than once to measure several targets side by side.
+Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage error, 3 nothing measured,
+130/143 stopped by SIGINT/SIGTERM (partial outputs written, gates not evaluated).`;
 
 function parser(args: string[]) {
   // The sweep prints its own --help after parsing (its option list depends on the replay options).
@@ -42,8 +48,11 @@ function parser(args: string[]) {
     .option('rate', { hidden: true })
     .option('period', { hidden: true })
     .option('rates', { type: 'string', describe: 'session rates: LOW:HIGH:STEP (autobench) or a list 5,10,20,40 (sessions/s)' })
-    .option('duration', { type: 'number', default: 30, describe: 'seconds of arrivals per step (sessions = rate x duration)' })
-    .option('cooldown', { type: 'number', default: 5, describe: 'seconds of rest between steps' })
+    .option('mode', { type: 'string', choices: ['staircase', 'drain'], default: 'staircase', describe: 'staircase: one run, arrivals never stop between steps; drain: one run per step with --cooldown between' })
+    .option('samples', { type: 'number', default: 6, describe: 'complete 5-s samples each step must measure' })
+    .option('duration', { type: 'number', describe: 'measurement window per step, seconds, rounded up to whole 5-s samples (default: --samples x 5)' })
+    .option('warmup', { type: 'number', describe: 'fixed warm-up per step, seconds (default: 1.2 x the measured session lifetime)' })
+    .option('cooldown', { type: 'number', default: 5, describe: 'seconds of rest between runs (drain mode: between steps)' })
     .option('refine', { type: 'boolean', default: false, describe: 'bisect between the knee and the first failing rate until within --precision' })
     .option('precision', { type: 'string', default: '5', describe: 'with --refine: stop when the bracket is within this percentage' })
     .option('stop-after', { type: 'number', default: 2, describe: 'stop a target after this many failing steps' })
@@ -92,9 +101,17 @@ export function sweepArguments(argv: Record<string, unknown>, rawArgs: readonly 
   const precision = parsePercent(argv.precision, '--precision');
   if (precision === 0) throw new UsageError('--precision must be above 0%');
   const slos = list<string>(argv.slo).map(parseSlo);
+  const samples = positive(argv.samples, '--samples');
+  if (!Number.isInteger(samples)) throw new UsageError(`--samples must be a whole number > 0, not '${String(argv.samples)}'`);
+  const duration = argv.duration === undefined ? null : positive(argv.duration, '--duration');
+  const warmup = argv.warmup === undefined ? null : positive(argv.warmup, '--warmup', true);
+  const measure = measurementSeconds(duration, samples);
   const settings: SweepSettings = {
     rates: parseRates(String(argv.rates)),
-    duration: positive(argv.duration, '--duration'),
+    mode: argv.mode === 'drain' ? 'drain' : 'staircase',
+    duration: measure,
+    samples,
+    warmup: warmup === null ? null : warmupSeconds(0, warmup),
     cooldown: positive(argv.cooldown, '--cooldown', true),
     refine: argv.refine === true,
     precision,
@@ -105,24 +122,23 @@ export function sweepArguments(argv: Record<string, unknown>, rawArgs: readonly 
     sessionFile: base.sessionFile,
     thinkTime: base.thinkTime,
   };
-  return { settings, targets, base, slos, metricsTimeoutMs: positive(argv['metrics-timeout'], '--metrics-timeout') * 1000 };
+  const { id, count } = base.client;
+  const timing: TimingRules = { warmup: settings.warmup, measure, samplesNeeded: samples, firstSampleAt: ((id + 1) * SAMPLE_SECONDS) / count };
+  return { settings, targets, base, slos, timing, metricsTimeoutMs: positive(argv['metrics-timeout'], '--metrics-timeout') * 1000 };
 }
 
-/** The real step runner: one in-process replay per step with a fixed arrival rate. */
-export function replayStepRunner(base: ReplayOptions, sessions: SessionFile, signal?: AbortSignal): StepRunner {
-  return async (target: TargetSpec, rate: number, count: number) => {
-    const options: ReplayOptions = { ...base, server: target.server, port: target.port, sessions: count, arrival: { kind: 'fixed', interval: 1 / rate } };
-    if (!signal) return runReplay(options, sessions);
-    // One controller per step, linked to the sweep's: the engine's abort listener goes away with it.
-    const step = new AbortController();
-    const forward = () => step.abort();
-    if (signal.aborted) step.abort();
-    else signal.addEventListener('abort', forward, { once: true });
-    try {
-      return await runReplay(options, sessions, { signal: step.signal });
-    } finally {
-      signal.removeEventListener('abort', forward);
-    }
+/** The real runner: an in-process replay of the planned arrival segments. */
+export function replayRunner(base: ReplayOptions, sessions: SessionFile): ScheduleRunner {
+  const probeSessions = withoutThinkTimes(sessions);
+  return (request, hooks) => {
+    const options: ReplayOptions = {
+      ...base,
+      server: request.target.server,
+      port: request.target.port,
+      sessions: request.sessions,
+      arrival: { kind: 'variable', segments: request.segments, cycle: false },
+    };
+    return runReplay(options, request.probe ? probeSessions : sessions, hooks);
   };
 }
 
@@ -134,37 +150,53 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${await y.getHelp()}\n`);
     return 0;
   }
-  const { settings, targets, base, slos, metricsTimeoutMs } = sweepArguments(argv, args);
+  const { settings, targets, base, slos, timing, metricsTimeoutMs } = sweepArguments(argv, args);
   const gates = await prepareGates(argv);
   const sessionFile = await loadSessionFile(base.sessionFile, { rawUriBytes: base.rawUriBytes });
   const shape = sessionShape(sessionFile, base);
   const quiet = argv.quiet === true;
+  if (settings.duration < settings.samples * SAMPLE_SECONDS) {
+    process.stderr.write(
+      `loadgen sweep: warning: a ${settings.duration}-s window holds ${settings.duration / SAMPLE_SECONDS} of the ${settings.samples} samples --samples asks for: every step will fail (raise --duration to ${settings.samples * SAMPLE_SECONDS} or lower --samples)\n`,
+    );
+  }
 
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy ??= signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const live = quiet ? null : progressLine(process.stderr);
   let doc;
   try {
-    if (!quiet) process.stdout.write(`${formatStepHeader()}\n`);
+    if (!quiet) process.stdout.write(`${formatStepDesign(settings)}\n${formatStepHeader()}\n`);
     doc = await runSweep(
-      { settings, targets, shape, criteria: { tolerance: settings.tolerance, maxErrors: settings.maxErrors, slos }, toolVersion: VERSION },
-      replayStepRunner(base, sessionFile, controller.signal),
+      { settings, targets, shape, criteria: { tolerance: settings.tolerance, maxErrors: settings.maxErrors, slos }, timing, toolVersion: VERSION },
+      replayRunner(base, sessionFile),
       {
         signal: controller.signal,
         metricsTimeoutMs,
         onStep: (target, step) => {
+          live?.clear();
           if (!quiet) process.stdout.write(`${formatStepLine(target.name, step)}\n`);
         },
+        ...(live ? { onProgress: live.update } : {}),
       },
     );
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    live?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   process.stdout.write(`${quiet ? '' : '\n'}${formatVerdicts(doc.targets, doc.comparison)}`);
   if (typeof argv.csv === 'string') await writeFileAtomic(argv.csv, formatSweepCsv(doc.targets, separatorFor(argv.csv)));
   if (typeof argv.json === 'string') await writeFileAtomic(argv.json, `${JSON.stringify(doc, null, 2)}\n`);
   if (typeof argv.svg === 'string') await writeFileAtomic(argv.svg, renderSweepSvg(doc));
   if (typeof argv.html === 'string') await writeFileAtomic(argv.html, renderSweepHtml(doc));
-  if (!measuredAnything(doc)) throw new RunFailedError('nothing could be measured at any step (no replies): is the server running?');
-  return runGates([doc], gates, { suiteName: 'loadgen sweep' });
+  if (!measuredAnything(doc) && !stoppedBy) throw new RunFailedError('nothing could be measured at any step (no replies): is the server running?');
+  const gated = await runGates([doc], gates, { suiteName: 'loadgen sweep' });
+  return stoppedBy ? signalExitCode(stoppedBy) : gated;
 }

@@ -11,6 +11,7 @@
  * One row per rate, ascending; a target without a step at that rate has empty cells.
  */
 import { fixed, g } from '../report/printf.js';
+import { errorTotal } from '../results/derive.js';
 import type { SweepStep, SweepTargetResult } from './schema.js';
 
 /** autobench's per-host columns, in its order. */
@@ -27,7 +28,12 @@ export const AUTOBENCH_HOST_COLUMNS = [
 ] as const;
 
 /** loadgen's extra per-target columns. */
-export const EXTRA_HOST_COLUMNS = ['sess_rate', 'p50_ms', 'p90_ms', 'p99_ms', 'cpu_busy', 'cpu_steal', 'passed'] as const;
+export const EXTRA_HOST_COLUMNS = ['sess_rate', 'p50_ms', 'p90_ms', 'p99_ms', 'cpu_busy', 'cpu_steal', 'passed', 'reason'] as const;
+
+/** A text cell: quoted (RFC 4180) when it holds a separator, a quote or a line break. */
+function quote(text: string): string {
+  return /[",\t\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
 
 /** Perl's default number output (`%.15g`). */
 function perlNumber(value: number): string {
@@ -36,11 +42,10 @@ function perlNumber(value: number): string {
 
 /** autobench's nine cells for one step. */
 function autobenchCells(step: SweepStep): string[] {
-  const doc = step.results;
+  const c = step.counts;
   const a = step.achieved;
-  if (!doc || !a) return ['0.0', '0.0', '0.0', '0.0', '0.0', '0.0', '0.0', '0.0', '101'];
-  const c = doc.counters;
-  const errorsTotal = Object.values(c.errors).reduce((sum, n) => sum + n, 0);
+  if (!c || !a || !step.errors) return ['0.0', '0.0', '0.0', '0.0', '0.0', '0.0', '0.0', '0.0', '101'];
+  const errorsTotal = errorTotal(step.errors);
   const responseMs = c.responseTimeCount > 0 ? c.responseTimeSumMs / c.responseTimeCount : 0;
   return [
     fixed(a.requestRate.avg, 1),
@@ -50,7 +55,7 @@ function autobenchCells(step: SweepStep): string[] {
     fixed(a.replyRate.max, 1),
     fixed(a.replyRate.stddev, 1),
     fixed(responseMs, 1),
-    fixed(doc.rates.netIoKBps, 1),
+    fixed(c.seconds > 0 ? c.bytes / c.seconds / 1024 : 0, 1),
     c.replies > 0 ? perlNumber((100 * errorsTotal) / c.replies) : '101',
   ];
 }
@@ -66,6 +71,7 @@ function extraCells(step: SweepStep): string[] {
     m ? fixed(m.busy, 1) : '',
     m ? fixed(m.steal, 1) : '',
     step.passed ? '1' : '0',
+    quote(step.reasons.join('; ')),
   ];
 }
 

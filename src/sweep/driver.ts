@@ -1,21 +1,61 @@
 /**
- * The sweep loop: every target at every rate, interleaved step by step (so drift on the load
- * machine hits all targets alike), `--stop-after` failing steps per target, then optional
- * bisection (`--refine`) between each target's knee and its first failing rate.
+ * The sweep loop. Before a target's first step, an unmeasured probe (probe.ts) warms up and
+ * measures session lifetimes. Then, in 'staircase' mode, one run per target whose arrival rate
+ * steps up through the rates without stopping (the previous step's sessions drain in the next
+ * step's warm-up); in 'drain' mode one run per step, every target at every rate interleaved step
+ * by step with `--cooldown` between. Each step is judged as soon as its window closes, so the
+ * table fills in live and `--stop-after` failing steps end the run. `--refine` bisects between
+ * each target's knee and its first failing rate, one single-step run per bisection step.
  *
- * The measurement itself is injected (`StepRunner`), so the loop is tested with synthetic
- * results documents and no network.
+ * The measurement itself is injected (`ScheduleRunner`), so the loop is tested with a modelled
+ * server and no network.
  */
 import { RunFailedError } from '../errors.js';
-import type { ResultsDocument } from '../results/schema.js';
-import { startStepScrape } from '../metrics/node.js';
+import type { ArrivalSegment } from '../options.js';
+import type { Recorder } from '../record/recorder.js';
+import type { ResultsDocument, TimelineSample } from '../results/schema.js';
 import type { SessionShape } from './demand.js';
-import { evaluateStep, failedStep, type StepCriteria } from './evaluate.js';
+import type { StepCriteria } from './evaluate.js';
+import type { TimingRules } from './plan.js';
+import { PROBE_SECONDS, sessionLifetime } from './probe.js';
 import { roundRate, type TargetSpec } from './spec.js';
 import type { SweepStep } from './schema.js';
+import { linkedController, StepRun } from './steprun.js';
+import type { GeneratorGauge } from './window.js';
 
-/** Runs one step: `sessions` sessions at `rate` sessions/s against `target`. */
-export type StepRunner = (target: TargetSpec, rate: number, sessions: number) => Promise<ResultsDocument>;
+/** One run the loop asks for: arrival segments against a target. */
+export interface RunRequest {
+  target: TargetSpec;
+  segments: ArrivalSegment[];
+  /** Sessions the segments create. */
+  sessions: number;
+  /** The probe: replay the session file without its think times. */
+  probe: boolean;
+}
+
+/** Hooks a runner passes to the replay engine. */
+export interface RunHooks {
+  onSample: (sample: TimelineSample, recorder: Pick<Recorder, 'counters' | 'histograms'>) => void;
+  signal: AbortSignal;
+}
+
+/** Runs one arrival schedule and resolves with its results document. */
+export type ScheduleRunner = (request: RunRequest, hooks: RunHooks) => Promise<ResultsDocument>;
+
+/** Where a step stands, for a live progress line. */
+export interface StepProgress {
+  target: TargetSpec;
+  /** 0-based step of this run, and the run's step count. */
+  index: number;
+  total: number;
+  rate: number;
+  /** 'warm-up' before the window opens, then 'measuring'. */
+  stage: 'warm-up' | 'measuring';
+  /** Date.now() at which the step's window closes. */
+  endsAt: number;
+  /** Reply rate of the complete samples in the window so far. */
+  achievedReplyRate: number | null;
+}
 
 /** Most bisection steps per target, whatever the precision (a guard, never reached in practice). */
 const MAX_REFINE_STEPS = 12;
@@ -24,9 +64,9 @@ const MAX_REFINE_STEPS = 12;
 export interface SweepLoopInput {
   targets: readonly TargetSpec[];
   rates: readonly number[];
-  /** Seconds of arrivals per step: sessions = round(rate x duration). */
-  duration: number;
-  /** Seconds between consecutive steps. */
+  mode: 'staircase' | 'drain';
+  timing: TimingRules;
+  /** Seconds between runs (drain mode: between steps). */
   cooldown: number;
   refine: boolean;
   /** Bisection stops when (bad - good) <= precision x good. */
@@ -34,67 +74,97 @@ export interface SweepLoopInput {
   stopAfter: number;
   shape: SessionShape;
   criteria: StepCriteria;
-  runner: StepRunner;
-  /** Waits between steps; injectable for tests. */
+  runner: ScheduleRunner;
+  /** Waits between runs; injectable for tests. */
   sleep?: (seconds: number) => Promise<void>;
-  /** Called after each step (for the terminal table). */
+  /** Called after each step is judged (for the terminal table). */
   onStep?: (target: TargetSpec, step: SweepStep) => void;
+  /** Called at the start of each step and at each sample (for the live line). */
+  onProgress?: (progress: StepProgress) => void;
   /** Metrics scrape timeout, ms. */
   metricsTimeoutMs?: number;
-  /** Aborting stops the sweep after the current step. */
+  /** Aborting stops the sweep: the step being measured is recorded as interrupted. */
   signal?: AbortSignal;
+  /** The generator's health gauge per run (default: this process); injectable for tests. */
+  gauge?: () => GeneratorGauge;
 }
 
-/** Per-target state of the loop. */
-interface TargetState {
+/** What the loop found for one target. */
+export interface TargetOutcome {
   target: TargetSpec;
   steps: SweepStep[];
+  runs: ResultsDocument[];
+  /** The probe's figures (null when it measured nothing). */
+  probe: { sessions: number; seconds: number; lifetime: number } | null;
+}
+
+/** What the loop keeps per target while it runs (a step run updates it). */
+export interface TargetState extends TargetOutcome {
   failures: number;
+  /** Session lifetime the next warm-up is derived from, seconds. */
+  lifetime: number;
 }
 
 const defaultSleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 /** Run the sweep; resolves with every target's steps in the order they ran. */
-export async function runSweepLoop(input: SweepLoopInput): Promise<Array<{ target: TargetSpec; steps: SweepStep[] }>> {
+export async function runSweepLoop(input: SweepLoopInput): Promise<TargetOutcome[]> {
   const sleep = input.sleep ?? defaultSleep;
-  const states: TargetState[] = input.targets.map((target) => ({ target, steps: [], failures: 0 }));
-  let stepsRun = 0;
-
-  const measure = async (state: TargetState, rate: number, phase: SweepStep['phase']): Promise<SweepStep> => {
-    if (stepsRun > 0 && input.cooldown > 0) await sleep(input.cooldown);
-    stepsRun++;
-    const step = await measureStep(input, state.target, rate, phase);
-    state.steps.push(step);
-    input.onStep?.(state.target, step);
-    return step;
+  const states: TargetState[] = [];
+  let runsDone = 0;
+  const aborted = () => input.signal?.aborted === true;
+  const run = async (state: TargetState, rates: number[], phase: SweepStep['phase']) => {
+    if (runsDone++ > 0 && input.cooldown > 0) await sleep(input.cooldown);
+    if (!aborted()) await new StepRun(input, state, rates, phase).execute();
   };
 
-  for (const rate of input.rates) {
-    const active = states.filter((s) => s.failures < input.stopAfter);
-    if (active.length === 0 || input.signal?.aborted) break;
-    for (const state of active) {
-      if (input.signal?.aborted) break;
-      const step = await measure(state, rate, 'linear');
-      if (!step.passed) state.failures++;
+  for (const target of input.targets) {
+    if (aborted()) break;
+    states.push(await probeTarget(input, target));
+  }
+  if (input.mode === 'staircase') {
+    for (const state of states) if (!aborted()) await run(state, [...input.rates], 'linear');
+  } else {
+    for (const rate of input.rates) {
+      for (const state of states.filter((s) => s.failures < input.stopAfter)) if (!aborted()) await run(state, [rate], 'linear');
     }
   }
-
   if (input.refine) {
-    for (let round = 0; round < MAX_REFINE_STEPS; round++) {
+    for (let round = 0; round < MAX_REFINE_STEPS && !aborted(); round++) {
       let ranAny = false;
       for (const state of states) {
-        if (input.signal?.aborted) break;
         const bounds = kneeBounds(state.steps);
-        if (!bounds || bounds.bad - bounds.good <= input.precision * bounds.good) continue;
+        if (aborted() || !bounds || bounds.bad - bounds.good <= input.precision * bounds.good) continue;
         const mid = roundRate((bounds.good + bounds.bad) / 2);
         if (mid <= bounds.good || mid >= bounds.bad) continue;
-        await measure(state, mid, 'refine');
+        await run(state, [mid], 'refine');
         ranAny = true;
       }
       if (!ranAny) break;
     }
   }
-  return states.map((s) => ({ target: s.target, steps: s.steps }));
+  return states.map(({ target, steps, runs, probe }) => ({ target, steps, runs, probe }));
+}
+
+/** The unmeasured warm-up of a target: sessions without think times at the first rate. */
+async function probeTarget(input: SweepLoopInput, target: TargetSpec): Promise<TargetState> {
+  const rate = input.rates[0]!;
+  const sessions = Math.max(1, Math.round(rate * PROBE_SECONDS));
+  const state: TargetState = { target, steps: [], runs: [], probe: null, failures: 0, lifetime: input.shape.maxThinkSeconds };
+  const controller = linkedController(input.signal);
+  try {
+    const doc = await input.runner({ target, segments: [{ interval: 1 / rate, duration: PROBE_SECONDS }], sessions, probe: true }, { onSample: () => {}, signal: controller.signal });
+    const h = doc.histograms.sessionLifetime;
+    if (h.count > 0) {
+      state.lifetime = sessionLifetime(input.shape, h.p99 / 1e6);
+      state.probe = { sessions: h.count, seconds: doc.duration, lifetime: state.lifetime };
+    }
+  } catch (err) {
+    if (!(err instanceof RunFailedError)) throw err;
+  } finally {
+    controller.dispose();
+  }
+  return state;
 }
 
 /**
@@ -105,23 +175,7 @@ export function kneeBounds(steps: readonly SweepStep[]): { good: number; bad: nu
   const passing = steps.filter((s) => s.passed).map((s) => s.rate);
   if (passing.length === 0) return undefined;
   const good = Math.max(...passing);
-  const failingAbove = steps.filter((s) => !s.passed && s.rate > good).map((s) => s.rate);
+  const failingAbove = steps.filter((s) => !s.passed && !s.unmeasured && s.rate > good).map((s) => s.rate);
   if (failingAbove.length === 0) return undefined;
   return { good, bad: Math.min(...failingAbove) };
-}
-
-/** One step: scrape metrics, run, scrape again, judge. A failed run is a failed step, not a crash. */
-async function measureStep(input: SweepLoopInput, target: TargetSpec, rate: number, phase: SweepStep['phase']): Promise<SweepStep> {
-  const sessions = Math.max(1, Math.round(rate * input.duration));
-  const scrape = target.metricsUrl ? await startStepScrape(target.metricsUrl, input.metricsTimeoutMs) : undefined;
-  let doc: ResultsDocument;
-  try {
-    doc = await input.runner(target, rate, sessions);
-  } catch (err) {
-    if (!(err instanceof RunFailedError)) throw err;
-    const metrics = scrape ? await scrape.finish() : undefined;
-    return failedStep(rate, phase, input.shape, `run failed: ${err.message}`, metrics);
-  }
-  const metrics = scrape ? await scrape.finish() : undefined;
-  return evaluateStep({ rate, sessions, phase, shape: input.shape, criteria: input.criteria, doc, ...(metrics ? { metrics } : {}) });
 }

@@ -1,17 +1,18 @@
 /**
- * Judging one step: did the server meet the demand? A step passes when every achieved rate is
- * at least `tolerance` of the demanded one, the error rate is at most `maxErrors`, and every SLO
- * holds. A step whose load generator was saturated is marked generator-limited and never passes:
- * its figures say more about the generator than about the server.
+ * Judging one step: did the server meet the demand? A step passes when its window held enough
+ * complete samples, every achieved rate is at least `tolerance` of the demanded one, the error
+ * rate is at most `maxErrors`, every SLO holds, and nothing made the window dishonest: a
+ * generator-limited step, one whose sessions outlived the warm-up (no steady state), one without
+ * target metrics, or one cut short by a signal fails and is marked unmeasured, never the knee.
  */
-import { errorTotal } from '../results/derive.js';
-import type { HistogramSummary, ResultsDocument } from '../results/schema.js';
+import { errorTotal, sampleStats } from '../results/derive.js';
+import type { HistogramSummary, TimelineSample } from '../results/schema.js';
 import type { NodeMetrics } from '../metrics/node.js';
 import type { SessionShape } from './demand.js';
 import { demandedRates } from './demand.js';
 import type { Slo } from './spec.js';
-import { achievedRates } from './steady.js';
-import type { GeneratorHealth, LatencyFigures, StepErrors, SweepStep } from './schema.js';
+import type { AchievedRates, GeneratorHealth, LatencyFigures, StepErrors, StepTiming, SweepStep } from './schema.js';
+import type { WindowMeasure } from './window.js';
 
 /** Pass/fail criteria of a step. */
 export interface StepCriteria {
@@ -54,12 +55,10 @@ function latencyFigures(h: HistogramSummary, reply: HistogramSummary): LatencyFi
   return { mean: ms(h.mean), p50: ms(h.p50), p90: ms(h.p90), p99: ms(h.p99), p999: ms(h.p999), max: ms(h.max), replyP99: ms(reply.p99) };
 }
 
-function stepErrors(doc: ResultsDocument): StepErrors {
-  const e = doc.counters.errors;
-  const total = errorTotal(e);
-  const status5xx = doc.counters.status[4];
-  const attempts = doc.counters.replies + total;
-  return { ...e, status5xx, rate: attempts > 0 ? (total + status5xx) / attempts : 0 };
+function stepErrors(m: WindowMeasure): StepErrors {
+  const total = errorTotal(m.errors);
+  const attempts = m.counts.replies + total;
+  return { ...m.errors, status5xx: m.status5xx, rate: attempts > 0 ? (total + m.status5xx) / attempts : 0 };
 }
 
 /** httperf's names of the error categories, for reasons. */
@@ -81,10 +80,9 @@ function errorBreakdown(errors: StepErrors): string {
     .join(', ');
 }
 
-function generatorHealth(doc: ResultsDocument): GeneratorHealth {
-  const g = doc.generator;
-  const cpu = doc.duration > 0 ? (g.cpuUserSeconds + g.cpuSystemSeconds) / doc.duration : 0;
-  return { cpu, eventLoopDelayP99Ms: g.eventLoopDelayP99Ms, startLagP90Ms: doc.histograms.startLag.p90 / 1000 };
+function generatorHealth(m: WindowMeasure): GeneratorHealth {
+  const seconds = m.counts.seconds;
+  return { cpu: seconds > 0 ? m.cpuSeconds / seconds : 0, eventLoopDelayP99Ms: m.loopDelayP99Ms, startLagP90Ms: m.histograms.startLag.p90 / 1000 };
 }
 
 /** Reasons the generator was the limit (empty when it was not). */
@@ -105,91 +103,127 @@ function sloValue(l: LatencyFigures, stat: Slo['stat']): number {
   return l[stat];
 }
 
+
+/** Achieved rates: min/avg/max/stddev over the window's complete samples. */
+export function achievedRates(samples: readonly TimelineSample[]): AchievedRates {
+  const stats = (pick: (s: TimelineSample) => number) => sampleStats(samples.map((s) => pick(s) / s.interval));
+  return {
+    connectionRate: stats((s) => s.connections),
+    requestRate: stats((s) => s.requests),
+    replyRate: stats((s) => s.replies),
+    sessionRate: stats((s) => s.sessionsSucceeded),
+  };
+}
+
 /** Everything needed to judge one step. */
 export interface StepInput {
   rate: number;
-  sessions: number;
   phase: SweepStep['phase'];
+  timing: StepTiming;
   shape: SessionShape;
   criteria: StepCriteria;
-  doc: ResultsDocument;
+  /** What the window measured; null when no complete sample fell inside it. */
+  measure: WindowMeasure | null;
+  /** Index of the step's run in the target's runs. */
+  run: number | null;
+  /** A signal stopped the run before the window ended. */
+  interrupted?: boolean;
   metrics?: NodeMetrics | { unavailable: string };
 }
 
-/** Judge one measured step. */
-export function evaluateStep(input: StepInput): SweepStep {
-  const { rate, sessions, shape, criteria, doc } = input;
-  const notes: string[] = [];
-  const reasons: string[] = [];
-  const demanded = demandedRates(rate, shape);
-  const achieved = achievedRates(doc, rate, sessions, shape.maxThinkSeconds, notes);
-  const latency = latencyFigures(doc.histograms.responseTime, doc.histograms.replyTime);
-  const errors = stepErrors(doc);
-  const generator = generatorHealth(doc);
-
-  if (doc.counters.replies === 0) {
+/** Reasons the server fell short (rates, errors, SLOs) in a window that holds enough samples. */
+function serverReasons(input: StepInput, m: WindowMeasure, achieved: AchievedRates, latency: LatencyFigures, errors: StepErrors): string[] {
+  const { criteria } = input;
+  const demanded = demandedRates(input.rate, input.shape);
+  if (m.counts.replies === 0) {
     const breakdown = errorBreakdown(errors);
-    reasons.push(`no replies${breakdown ? ` (${breakdown})` : ''}`);
-  } else {
-    const checks: Array<[string, number, number]> = [
-      ['reply rate', achieved.replyRate.avg, demanded.replyRate],
-      ['session rate', achieved.sessionRate.avg, demanded.sessionRate],
-      ['request rate', achieved.requestRate.avg, demanded.requestRate],
-      ['connection rate', achieved.connectionRate.avg, demanded.connectionRate],
-    ];
-    // The first short rate is the headline; the others usually fall with it, so they follow in brackets.
-    const short = checks.filter(([, got, wanted]) => wanted > 0 && got < criteria.tolerance * wanted);
-    if (short.length > 0) {
-      const [[name, got, wanted], ...others] = short as [[string, number, number], ...Array<[string, number, number]>];
-      const also = others.map(([n, g, w]) => `${n.replace(' rate', '')} ${formatPercent(g / w)}`).join(', ');
-      reasons.push(`${name} ${formatPercent(got / wanted)} of demand${also ? ` (${also})` : ''}`);
-    }
-    if (errors.rate > criteria.maxErrors) reasons.push(`errors ${formatPercent(errors.rate)} > ${formatPercent(criteria.maxErrors)} (${errorBreakdown(errors)})`);
-    for (const slo of criteria.slos) {
-      const value = sloValue(latency, slo.stat);
-      const ok = slo.inclusive ? value <= slo.limitMs : value < slo.limitMs;
-      if (!ok) reasons.push(`${slo.stat} ${formatMs(value)} ${value > slo.limitMs ? '>' : '='} ${formatMs(slo.limitMs)}`);
-    }
+    return [`no replies${breakdown ? ` (${breakdown})` : ''}`];
   }
-  const limited = generatorLimits(generator, rate);
-  const generatorLimited = limited.length > 0;
-  if (generatorLimited) reasons.push(`generator-limited: ${limited.join(', ')}`);
-  if (doc.run.ended === 'interrupted') notes.push('the run was interrupted before every session ended');
-  if (input.metrics && 'unavailable' in input.metrics) notes.push(input.metrics.unavailable);
-  else if (input.metrics) notes.push(...input.metrics.notes);
+  const reasons: string[] = [];
+  const checks: Array<[string, number, number]> = [
+    ['reply rate', achieved.replyRate.avg, demanded.replyRate],
+    ['session rate', achieved.sessionRate.avg, demanded.sessionRate],
+    ['request rate', achieved.requestRate.avg, demanded.requestRate],
+    ['connection rate', achieved.connectionRate.avg, demanded.connectionRate],
+  ];
+  // The first short rate is the headline; the others usually fall with it, so they follow in brackets.
+  const short = checks.filter(([, got, wanted]) => wanted > 0 && got < criteria.tolerance * wanted);
+  if (short.length > 0) {
+    const [[name, got, wanted], ...others] = short as [[string, number, number], ...Array<[string, number, number]>];
+    const also = others.map(([n, g, w]) => `${n.replace(' rate', '')} ${formatPercent(g / w)}`).join(', ');
+    reasons.push(`${name} ${formatPercent(got / wanted)} of demand${also ? ` (${also})` : ''}`);
+  }
+  if (errors.rate > criteria.maxErrors) reasons.push(`errors ${formatPercent(errors.rate)} > ${formatPercent(criteria.maxErrors)} (${errorBreakdown(errors)})`);
+  for (const slo of criteria.slos) {
+    const value = sloValue(latency, slo.stat);
+    const ok = slo.inclusive ? value <= slo.limitMs : value < slo.limitMs;
+    if (!ok) reasons.push(`${slo.stat} ${formatMs(value)} ${value > slo.limitMs ? '>' : '='} ${formatMs(slo.limitMs)}`);
+  }
+  return reasons;
+}
 
+/** Why the window cannot be trusted (empty when it can). */
+function honestyReasons(input: StepInput, m: WindowMeasure | null, generator: GeneratorHealth | null, serverFailed: boolean): string[] {
+  const t = input.timing;
+  const reasons: string[] = [];
+  const samples = m?.samples.length ?? 0;
+  if (input.interrupted) reasons.push('interrupted: the run was stopped before the window ended');
+  else if (samples < t.samplesNeeded) {
+    const seconds = t.window.to - t.window.from;
+    reasons.push(`too few samples: ${samples} complete 5-s sample${samples === 1 ? '' : 's'} in the ${formatSeconds(seconds)} window, need ${t.samplesNeeded}`);
+  }
+  if (m && !serverFailed && m.histograms.sessionLifetime.count > 0) {
+    // Sessions that outlive the warm-up may have started at the previous rate: the window mixes two steps.
+    const p90 = m.histograms.sessionLifetime.p90 / 1e6;
+    if (p90 > t.warmup + 1e-9) reasons.push(`no steady state: session lifetime p90 ${formatSeconds(p90)} > warm-up ${formatSeconds(t.warmup)}`);
+  }
+  if (generator) {
+    const limited = generatorLimits(generator, input.rate);
+    if (limited.length > 0) reasons.push(`generator-limited: ${limited.join(', ')}`);
+  }
+  if (input.metrics && 'unavailable' in input.metrics) reasons.push(`target ${input.metrics.unavailable}`);
+  else if (input.metrics && !input.metrics.cpu) {
+    // Readable but without CPU counters (not node_exporter): the target's side is still unknown.
+    reasons.push(`target ${input.metrics.notes.find((n) => n.startsWith('CPU unavailable')) ?? 'CPU unavailable'}`);
+  }
+  return reasons;
+}
+
+/** `12 s`, `7.6 s`. */
+export function formatSeconds(s: number): string {
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+/** Judge one step from what its window measured. */
+export function evaluateStep(input: StepInput): SweepStep {
+  const m = input.measure;
+  const achieved = m ? achievedRates(m.samples) : null;
+  const latency = m ? latencyFigures(m.histograms.responseTime, m.histograms.replyTime) : null;
+  const errors = m ? stepErrors(m) : null;
+  const generator = m ? generatorHealth(m) : null;
+  const enough = (m?.samples.length ?? 0) >= input.timing.samplesNeeded && !input.interrupted;
+  const server = m && enough ? serverReasons(input, m, achieved!, latency!, errors!) : [];
+  const honesty = honestyReasons(input, m, generator, server.length > 0);
+  // Reasons the window is unusable come first, then the server's shortfalls, then other doubts.
+  const first = (r: string) => r.startsWith('interrupted') || r.startsWith('too few');
+  const reasons = [...honesty.filter(first), ...server, ...honesty.filter((r) => !first(r))];
+  const notes = input.metrics && !('unavailable' in input.metrics) ? [...input.metrics.notes] : [];
   return {
-    rate,
+    rate: input.rate,
     phase: input.phase,
-    demanded,
+    run: input.run,
+    timing: input.timing,
+    counts: m?.counts ?? null,
+    demanded: demandedRates(input.rate, input.shape),
     achieved,
     latency,
     errors,
     generator,
     passed: reasons.length === 0,
     reasons,
-    generatorLimited,
+    generatorLimited: honesty.some((r) => r.startsWith('generator-limited')),
+    unmeasured: honesty.length > 0,
     notes,
     ...(input.metrics ? { metrics: input.metrics } : {}),
-    results: doc,
-  };
-}
-
-/** A step that could not be run at all (e.g. the run failed before measuring anything). */
-export function failedStep(rate: number, phase: SweepStep['phase'], shape: SessionShape, reason: string, metrics?: SweepStep['metrics']): SweepStep {
-  return {
-    rate,
-    phase,
-    demanded: demandedRates(rate, shape),
-    achieved: null,
-    latency: null,
-    errors: null,
-    generator: null,
-    passed: false,
-    reasons: [reason],
-    generatorLimited: false,
-    notes: metrics && 'unavailable' in metrics ? [metrics.unavailable] : [],
-    ...(metrics ? { metrics } : {}),
-    results: null,
   };
 }

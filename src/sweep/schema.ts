@@ -1,12 +1,12 @@
 /**
  * The sweep document written by `loadgen sweep --json FILE` and read by `loadgen gate`.
- * schemaVersion 1. Rates are per second; times in milliseconds unless a name says otherwise.
+ * schemaVersion 2 (2: step windows, step timing, runs kept once per target, `interrupted`). Rates are per second; times in milliseconds unless a name says otherwise.
  * The gate reads `kind`, `targets[i].knee` and `targets[i].saturation`: keep those names.
  */
 import type { ErrorCounters, ResultsDocument } from '../results/schema.js';
 import type { NodeMetrics } from '../metrics/node.js';
 
-export const SWEEP_SCHEMA_VERSION = 1 as const;
+export const SWEEP_SCHEMA_VERSION = 2 as const;
 
 /** Rates a step asks for, derived from the session rate and the session file. */
 export interface DemandedRates {
@@ -20,7 +20,7 @@ export interface DemandedRates {
   replyRate: number;
 }
 
-/** min/avg/max/stddev of the 5-s samples inside the steady-state window. */
+/** min/avg/max/stddev of the complete 5-s samples inside the measurement window. */
 export interface RateStats {
   min: number;
   avg: number;
@@ -29,12 +29,8 @@ export interface RateStats {
   samples: number;
 }
 
-/** Rates a step achieved, over its steady-state window. */
+/** Rates a step achieved: only from complete 5-s samples inside its measurement window. */
 export interface AchievedRates {
-  /** Where the figures come from: steady-state 5-s samples, or whole-run totals (fallback). */
-  basis: 'steady-state' | 'whole-run';
-  /** Steady-state window, seconds since the step's run started ([0, 0] for whole-run). */
-  window: { from: number; to: number };
   connectionRate: RateStats;
   requestRate: RateStats;
   replyRate: RateStats;
@@ -70,13 +66,47 @@ export interface GeneratorHealth {
   startLagP90Ms: number;
 }
 
+/** When a step ran inside its run, seconds since that run started (see docs/sweep.md). */
+export interface StepTiming {
+  /** Arrivals at this step's rate begin. */
+  start: number;
+  /** Warm-up seconds (unmeasured: the previous step's sessions drain, this step's fill up). */
+  warmup: number;
+  /** Measurement window [from, to]: only complete 5-s samples inside it count. */
+  window: { from: number; to: number };
+  /** Complete samples the window must hold (--samples). */
+  samplesNeeded: number;
+  /** Session lifetime the warm-up was derived from, seconds. */
+  lifetime: number;
+}
+
+/** What happened inside a step's measurement window (differences of the run's counters). */
+export interface WindowCounts {
+  /** Seconds between the first sample's start and the last sample's end (0 without samples). */
+  seconds: number;
+  replies: number;
+  requests: number;
+  connections: number;
+  sessionsSucceeded: number;
+  sessionsFailed: number;
+  /** Bytes sent and received. */
+  bytes: number;
+  responseTimeSumMs: number;
+  responseTimeCount: number;
+}
+
 /** One measured step: one target at one rate. */
 export interface SweepStep {
   rate: number;
   /** 'linear' for the --rates steps, 'refine' for bisection steps. */
   phase: 'linear' | 'refine';
+  /** Index into the target's `runs` of the run this step was part of (null: no run). */
+  run: number | null;
+  timing: StepTiming;
+  /** Counts inside the measurement window (null when no complete sample fell in it). */
+  counts: WindowCounts | null;
   demanded: DemandedRates;
-  /** Null when the step could not be run at all (see reasons). */
+  /** Null when the window held no complete sample (see reasons). */
   achieved: AchievedRates | null;
   latency: LatencyFigures | null;
   errors: StepErrors | null;
@@ -86,12 +116,13 @@ export interface SweepStep {
   reasons: string[];
   /** The load generator, not the server, was the limit: never reported as the server's knee. */
   generatorLimited: boolean;
-  /** Remarks that are not failures (fallback to whole-run averages, metrics unavailable ...). */
+  /** The step could not be measured honestly (too few samples, no steady state, generator-limited,
+   *  metrics unavailable, interrupted): it failed, but says nothing about the server's capacity. */
+  unmeasured: boolean;
+  /** Remarks that are not failures. */
   notes: string[];
-  /** Target metrics scraped around the step (--metrics-url), or why they are missing. */
+  /** Target metrics scraped at the window's edges (--metrics-url), or why they are missing. */
   metrics?: NodeMetrics | { unavailable: string };
-  /** Full results document of the step's run; null when the run failed before measuring. */
-  results: ResultsDocument | null;
 }
 
 /** Results of one target across the sweep. */
@@ -111,12 +142,21 @@ export interface SweepTargetResult {
   verdict: string;
   /** Steps in the order they were run. */
   steps: SweepStep[];
+  /** Full results document of every run (a staircase is one run holding many steps). */
+  runs: ResultsDocument[];
 }
 
 /** Settings of the sweep itself (the replay options are stored in each step's results). */
 export interface SweepSettings {
   rates: number[];
+  /** 'staircase': one run, the rate steps up and arrivals never stop; 'drain': one run per step. */
+  mode: 'staircase' | 'drain';
+  /** Measurement window per step, seconds (a whole number of 5-s samples). */
   duration: number;
+  /** Complete 5-s samples a window must hold. */
+  samples: number;
+  /** Fixed warm-up per step, seconds; null: derived from the session lifetime. */
+  warmup: number | null;
   cooldown: number;
   refine: boolean;
   precision: number;
@@ -140,4 +180,8 @@ export interface SweepDocument {
   targets: SweepTargetResult[];
   /** Lines comparing the targets (ratios), empty with one target. */
   comparison: string[];
+  /** True when a signal stopped the sweep: the document is partial and gates are not evaluated. */
+  interrupted: boolean;
+  /** The unmeasured warm-up before the first step (JIT, and the session lifetime probe). */
+  probe: { sessions: number; seconds: number; lifetime: number } | null;
 }

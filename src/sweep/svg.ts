@@ -5,8 +5,9 @@
  * the demanded session rate on a log scale. One colour per target; filled points passed, hollow
  * points failed; each target's knee is a vertical dashed line with a label.
  */
-import { formatMs } from './evaluate.js';
-import type { SweepDocument, SweepTargetResult } from './schema.js';
+import { formatMs, formatPercent, formatSeconds } from './evaluate.js';
+import type { SweepDocument, SweepStep, SweepTargetResult } from './schema.js';
+import { formatStepDesign } from './table.js';
 import { formatRate } from './verdict.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
@@ -107,7 +108,9 @@ export function renderSweepSvg(doc: SweepDocument): string {
   const demandLine = [...new Set(steps.map((s) => s.rate))].sort((a, b) => a - b);
   if (demandLine.length > 0) {
     const perSession = steps[0]!.demanded.replyRate / steps[0]!.rate;
-    out.push(`<line x1="${rateAxis.toX(0)}" y1="${rateAxis.toY(0)}" x2="${rateAxis.toX(xMax).toFixed(1)}" y2="${rateAxis.toY(xMax * perSession).toFixed(1)}" stroke="#999" stroke-dasharray="3,3"/>`);
+    // Clipped to the plot: the diagonal stops where it leaves the top edge.
+    const xEnd = perSession > 0 ? Math.min(xMax, yMax / perSession) : xMax;
+    out.push(`<line x1="${rateAxis.toX(0)}" y1="${rateAxis.toY(0)}" x2="${rateAxis.toX(xEnd).toFixed(1)}" y2="${rateAxis.toY(xEnd * perSession).toFixed(1)}" stroke="#999" stroke-dasharray="3,3"/>`);
     out.push(`<text x="${left0 + 8}" y="${top + 16}" fill="#777">dashed: demanded</text>`);
   }
   targets.forEach((t, i) => {
@@ -144,24 +147,43 @@ export function renderSweepSvg(doc: SweepDocument): string {
   return `${out.join('\n')}\n`;
 }
 
+/** One step's row of the HTML table. */
+function htmlRow(t: SweepTargetResult, s: SweepStep): string {
+  const m = s.metrics && !('unavailable' in s.metrics) ? s.metrics.cpu : undefined;
+  const cells = [
+    escapeXml(t.name),
+    `${formatRate(s.rate)}${s.phase === 'refine' ? '*' : ''}`,
+    formatSeconds(s.timing.warmup),
+    formatRate(s.demanded.replyRate),
+    s.achieved ? formatRate(s.achieved.replyRate.avg) : '-',
+    s.latency ? formatMs(s.latency.p50) : '-',
+    s.latency ? formatMs(s.latency.p99) : '-',
+    s.errors ? formatPercent(s.errors.rate) : '-',
+    s.generator ? formatPercent(s.generator.cpu) : '-',
+    m ? formatPercent(m.busy / 100) : '-',
+    m ? formatPercent(m.steal / 100) : '-',
+  ];
+  const result = s.passed ? 'pass' : `<b>FAIL</b>: ${escapeXml(s.reasons.join(', '))}`;
+  const notes = s.notes.length > 0 ? `<br><small>${escapeXml(s.notes.join('; '))}</small>` : '';
+  return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}<td style="text-align:left">${result}${notes}</td></tr>`;
+}
+
 /** An HTML page with the chart, the verdicts and a table of the steps. */
 export function renderSweepHtml(doc: SweepDocument): string {
-  const rows = doc.targets.flatMap((t) =>
-    t.steps.map(
-      (s) =>
-        `<tr><td>${escapeXml(t.name)}</td><td>${formatRate(s.rate)}</td><td>${formatRate(s.demanded.replyRate)}</td><td>${formatRate(s.achieved?.replyRate.avg ?? 0)}</td><td>${s.latency ? formatMs(s.latency.p99) : ''}</td><td>${s.passed ? 'pass' : escapeXml(s.reasons.join(', '))}</td></tr>`,
-    ),
-  );
+  const rows = doc.targets.flatMap((t) => t.steps.map((s) => htmlRow(t, s)));
+  const header = ['target', 'sessions/s', 'warm-up', 'demanded replies/s', 'achieved replies/s', 'p50', 'p99', 'errors', 'generator CPU', 'target CPU', 'steal', 'result'];
   return [
     '<!DOCTYPE html>',
     '<html><head><meta charset="utf-8"><title>loadgen sweep</title>',
     '<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style>',
     '</head><body>',
     `<h1>loadgen sweep, ${escapeXml(doc.startedAt)}</h1>`,
+    ...(doc.interrupted ? ['<p><b>Interrupted: this sweep is partial; its gates are not evaluated.</b></p>'] : []),
+    `<p>${escapeXml(formatStepDesign(doc.options))}</p>`,
     ...doc.targets.map((t) => `<p><b>${escapeXml(t.name)}</b>: ${escapeXml(t.verdict)}</p>`),
     ...doc.comparison.map((line) => `<p>${escapeXml(line)}</p>`),
     renderSweepSvg(doc),
-    '<table><tr><th>target</th><th>sessions/s</th><th>demanded replies/s</th><th>achieved replies/s</th><th>p99</th><th>result</th></tr>',
+    `<table><tr>${header.map((h) => `<th>${h}</th>`).join('')}</tr>`,
     ...rows,
     '</table></body></html>',
     '',

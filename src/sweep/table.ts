@@ -2,13 +2,15 @@
  * The terminal table of a sweep: a header, then one line per step as it completes, then the
  * verdicts. Fixed-width columns so lines printed one at a time still line up.
  */
-import { formatMs, formatPercent } from './evaluate.js';
-import type { SweepStep, SweepTargetResult } from './schema.js';
+import { formatMs, formatPercent, formatSeconds } from './evaluate.js';
+import { WARMUP_HEADROOM } from './plan.js';
+import type { SweepSettings, SweepStep, SweepTargetResult } from './schema.js';
 import { formatRate } from './verdict.js';
 
 const COLUMNS: Array<[string, number]> = [
   ['target', 22],
   ['sess/s', 8],
+  ['warm-up', 8],
   ['dem rep/s', 10],
   ['ach rep/s', 10],
   ['ach/dem', 8],
@@ -31,6 +33,13 @@ function row(cells: string[]): string {
     .trimEnd();
 }
 
+/** What a step is made of, printed above the table (settings as stored in the sweep document). */
+export function formatStepDesign(settings: Pick<SweepSettings, 'mode' | 'duration' | 'samples' | 'warmup'>): string {
+  const warmup = settings.warmup === null ? `warm-up ≥ ${WARMUP_HEADROOM} × session lifetime (probed), in whole 5-s samples` : `warm-up ${settings.warmup} s (--warmup)`;
+  const mode = settings.mode === 'staircase' ? 'staircase: arrivals never stop, the previous step drains in the warm-up' : 'drain: one run per step, --cooldown between steps';
+  return `step = ${warmup} + measurement window ${settings.duration} s (--duration; needs ${settings.samples} complete 5-s samples) · ${mode}`;
+}
+
 /** The header line. */
 export function formatStepHeader(): string {
   return row(COLUMNS.map(([name]) => name));
@@ -44,6 +53,7 @@ export function formatStepLine(targetName: string, step: SweepStep): string {
   return row([
     targetName.length > 22 ? `${targetName.slice(0, 21)}…` : targetName,
     `${formatRate(step.rate)}${step.phase === 'refine' ? '*' : ''}`,
+    formatSeconds(step.timing.warmup),
     formatRate(step.demanded.replyRate),
     a ? formatRate(a.replyRate.avg) : '-',
     a && step.demanded.replyRate > 0 ? formatPercent(a.replyRate.avg / step.demanded.replyRate) : '-',

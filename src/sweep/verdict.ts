@@ -5,6 +5,7 @@
  */
 import { formatPercent } from './evaluate.js';
 import type { TargetSpec } from './spec.js';
+import type { ResultsDocument } from '../results/schema.js';
 import type { SweepStep, SweepTargetResult } from './schema.js';
 
 /** Rates print with at most 3 significant decimals and no trailing zeros. */
@@ -14,8 +15,8 @@ export function formatRate(rate: number): string {
   return String(Math.round(rate * 100) / 100);
 }
 
-/** Knee, saturation and verdict of one target's steps. */
-export function summarizeTarget(target: TargetSpec, steps: SweepStep[]): SweepTargetResult {
+/** Knee, saturation and verdict of one target's steps (`interrupted`: a signal stopped the sweep). */
+export function summarizeTarget(target: TargetSpec, steps: SweepStep[], runs: ResultsDocument[] = [], interrupted = false): SweepTargetResult {
   const passing = steps.filter((s) => s.passed);
   const kneeStep = passing.reduce<SweepStep | undefined>((best, s) => (!best || s.rate > best.rate ? s : best), undefined);
   const knee = kneeStep ? { sessionRate: kneeStep.rate, replyRate: kneeStep.achieved?.replyRate.avg ?? 0 } : null;
@@ -32,8 +33,9 @@ export function summarizeTarget(target: TargetSpec, steps: SweepStep[]): SweepTa
     firstFailingRate: firstFailing?.rate ?? null,
     verdict: '',
     steps,
+    runs,
   };
-  result.verdict = verdictLine(result, kneeStep, firstFailing);
+  result.verdict = `${interrupted ? 'INTERRUPTED (partial sweep) · ' : ''}${verdictLine(result, kneeStep, firstFailing)}`;
   return result;
 }
 
@@ -49,13 +51,16 @@ function verdictLine(r: SweepTargetResult, kneeStep: SweepStep | undefined, firs
   if (kneeStep && r.knee) {
     const bound = firstFailing ? '' : '≥ ';
     parts.push(`knee: ${bound}${formatRate(r.knee.sessionRate)} sessions/s (${formatRate(r.knee.replyRate)} replies/s)`);
+  } else if (r.steps.every((s) => s.unmeasured)) {
+    parts.push('knee: none (no step could be measured honestly)');
   } else {
     parts.push('knee: none (no step passed; lower --rates)');
   }
   parts.push(`saturates at ${formatRate(r.saturation.replyRate)} replies/s`);
   if (firstFailing) {
     const reasons = firstFailing.reasons.join(', ');
-    parts.push(`${kneeStep ? 'first failing step' : 'first step'} ${formatRate(firstFailing.rate)}/s: ${reasons}`);
+    const what = firstFailing.unmeasured ? ' could not be measured' : '';
+    parts.push(`${kneeStep ? 'first failing step' : 'first step'} ${formatRate(firstFailing.rate)}/s${what}: ${reasons}`);
     const cpu = targetCpu(firstFailing);
     if (cpu) parts.push(cpu);
     if (firstFailing.generatorLimited) parts.push('the load generator was the limit there, so the server may do more: add generators (--client I/N)');
