@@ -99,7 +99,7 @@ async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<t
   };
   try {
     const doc =
-      workers > 1 ? await runWorkers(options, workers, controller.signal, onSample) : await runReplay(options, sessions, { signal: controller.signal, onSample });
+      workers > 1 ? await runWorkers(options, workers, controller.signal, onSample) : await runReplay(options, sessions, { signal: controller.signal, onSample: (sample) => onSample(sample) });
     if (progress) process.stderr.write('\r\x1b[K');
     process.stdout.write(formatHttperfReport(doc));
     if (!quiet) process.stdout.write(formatExtras(doc));
