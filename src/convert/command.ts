@@ -263,33 +263,43 @@ class BodyFile implements PiecesSink {
   }
 }
 
-/** Choose the line parser before reading when several files must be ordered by time. */
-async function parserForOrdering(settings: ConvertSettings): Promise<LineParser | undefined> {
-  if (settings.inputs.length < 2) return undefined;
+/**
+ * Each input's line parser, chosen before reading when several files must be ordered by time:
+ * the `--format` one, or with auto-detection each file's own (undefined for a file whose first
+ * lines match no format: the converter then says so, naming the file and line).
+ */
+async function parsersForOrdering(settings: ConvertSettings): Promise<Array<LineParser | undefined>> {
   const choice = resolveFormat(settings.options.format, settings.options.jsonFields);
-  if (choice.kind === 'fixed') return choice.parser;
-  const sample = (await peekLines(settings.inputs[0]!, DETECT_SAMPLE_LINES)).filter((l) => l.trim().length > 0);
-  const parser = detectFormat(sample, settings.options.jsonFields);
-  if (parser === undefined) {
-    throw new UsageError(`convert: cannot detect the log format of ${settings.inputs[0]} (not common, combined, nginx or JSON lines): give --format`);
-  }
-  return boundParser(`${parser.name} (detected)`, parser);
+  if (choice.kind === 'fixed') return settings.inputs.map(() => choice.parser);
+  return Promise.all(
+    settings.inputs.map(async (path) => {
+      const sample = (await peekLines(path, DETECT_SAMPLE_LINES)).filter((l) => l.trim().length > 0);
+      const parser = detectFormat(sample, settings.options.jsonFields);
+      return parser === undefined ? undefined : boundParser(`${parser.name} (detected)`, parser);
+    }),
+  );
 }
 
 /** Run a conversion with validated settings; resolves to the exit code. */
 export async function runConvert(settings: ConvertSettings): Promise<number> {
   await checkInputs(settings.inputs);
-  const parser = await parserForOrdering(settings);
-  const inputs = parser !== undefined ? await orderByFirstTime(settings.inputs, parser) : settings.inputs;
+  // One input needs no ordering, and its format is detected from the lines as they are read.
+  const inputs =
+    settings.inputs.length < 2
+      ? settings.inputs.map((path) => ({ path, parser: undefined }))
+      : await orderByFirstTime(settings.inputs, await parsersForOrdering(settings));
   const workDir = mkdtempSync(join(tmpdir(), 'loadgen-convert-'));
   try {
     const body = new BodyFile(join(workDir, 'sessions.body'));
-    const converter = new Converter(settings.options, body, parser);
+    const converter = new Converter(settings.options, body);
     let summary;
     try {
-      for (const path of inputs) {
-        const file = converter.beginSource(path === '-' ? 'stdin' : path);
-        await readBlocks(path, (text, ascii) => converter.pushBlock(text, file, ascii));
+      for (const { path, parser } of inputs) {
+        const file = converter.beginSource(path === '-' ? 'stdin' : path, parser);
+        await readBlocks(path, {
+          block: (text, ascii) => converter.pushBlock(text, file, ascii),
+          longLine: (bytes) => converter.pushLongLine(file, bytes),
+        });
       }
       summary = converter.finish(settings.output, settings.optionWords);
     } finally {

@@ -43,6 +43,8 @@ export interface FieldSpec {
   readonly timeIsEnd?: boolean;
   /** For `duration`: factor from the logged number to seconds (`%D` is 1e-6). */
   readonly durationScale?: number;
+  /** For a skipped time field whose syntax loadgen cannot read: why (an error if nothing else gives the time). */
+  readonly unreadable?: string;
 }
 
 /** A piece of a format: literal text or a field. */
@@ -348,7 +350,8 @@ function generateParser(name: string, steps: ReadonlyArray<string | FieldStep>, 
       ? 'if (pos !== stop && text.charCodeAt(pos) !== 32) return h.trailing(pos);'
       : 'if (pos !== stop) return h.trailing(pos);',
   );
-  code.push('if (partsUsed) time = h.parts.toEpoch();');
+  // `%{...}t` parts give the time, or only add a fraction (`%{msec_frac}t`) to the time `%t` gave.
+  code.push('if (partsUsed) time = time === time ? time + h.parts.fraction : h.parts.toEpoch();');
   code.push('if (timeIsEnd) time -= duration;');
   if (hasRequest) {
     code.push('const problem = h.splitRequestAt(text, requestStart, requestEnd, h.request);');
