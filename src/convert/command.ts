@@ -17,7 +17,7 @@ import { commandParser } from '../commands/yargs-common.js';
 import { UsageError } from '../errors.js';
 import type { HttpMethod } from '../session/model.js';
 import { SESSION_METHODS } from '../session/parse.js';
-import { Converter, boundParser, noUsableLine, type PiecesSink } from './convert.js';
+import { Converter, renamedParser, noUsableLine, type PiecesSink } from './convert.js';
 import { DETECT_SAMPLE_LINES, detectFormat, resolveFormat } from './formats/index.js';
 import { DEFAULT_ASSET_EXTENSIONS, DEFAULT_CONVERT_OPTIONS, type ClientKey, type ConvertOptions } from './options.js';
 import { formatProfile } from './profile.js';
@@ -275,7 +275,7 @@ async function parsersForOrdering(settings: ConvertSettings): Promise<Array<Line
     settings.inputs.map(async (path) => {
       const sample = (await peekLines(path, DETECT_SAMPLE_LINES)).filter((l) => l.trim().length > 0);
       const parser = detectFormat(sample, settings.options.jsonFields);
-      return parser === undefined ? undefined : boundParser(`${parser.name} (detected)`, parser);
+      return parser === undefined ? undefined : renamedParser(`${parser.name} (detected)`, parser);
     }),
   );
 }

@@ -61,9 +61,9 @@ const MAX_POOLED_RECORDS = 65_536;
 /** A byte that is not ASCII, in a latin1 block. */
 const NON_ASCII = /[\x80-\xff]/g;
 
-/** `parser` with its methods bound (detection returns a candidate that is called detached). */
-export function boundParser(name: string, parser: LineParser): LineParser {
-  return { name, parse: parser.parse.bind(parser), parseRange: parser.parseRange.bind(parser) };
+/** `parser` under another name (its methods do not use `this`). */
+export function renamedParser(name: string, parser: LineParser): LineParser {
+  return { name, parse: parser.parse, parseRange: parser.parseRange };
 }
 
 /** Methods httperf 0.9.0 does not know (loadgen replays them). */
@@ -214,7 +214,7 @@ export class Converter {
         `convert: cannot detect the log format of ${where} (not common, combined, nginx or JSON lines): give --format`,
       );
     }
-    this.parser = boundParser(`${parser.name} (detected)`, parser);
+    this.parser = renamedParser(`${parser.name} (detected)`, parser);
     this.formats[this.formats.length - 1] = this.parser.name;
     this.processPending();
   }

@@ -7,7 +7,7 @@
  * is not escaped by a backslash and is followed by the rest of that literal. No regular
  * expression runs per field, and only fields the converter needs are sliced out of the line.
  */
-import { ParseFailure, type LineParser, type LogRecord } from '../record.js';
+import { ParseFailure, type LineParser } from '../record.js';
 import { ClfTimeParser, TimeParts, parseEpoch, parseIsoTime, type TimeScanner } from './time.js';
 import { normalizeReferer, normalizeTarget, splitRequestAt, type RequestLine } from './uri.js';
 
@@ -369,19 +369,14 @@ function generateParser(name: string, steps: ReadonlyArray<string | FieldStep>, 
   code.push('into.status = status; into.referer = referer; into.file = file; into.line = line; into.seq = seq;');
   code.push('return into;');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the format, never from log content
-  const parse = new Function('h', 'text', 'start', 'stop', 'file', 'line', 'seq', 'into', code.join('\n')) as (
+  const factory = new Function('h', `return function parseRange(text, start, stop, file, line, seq, into) {\n${code.join('\n')}\n};`) as (
     h: ScannerHelpers,
-    text: string,
-    start: number,
-    stop: number,
-    file: number,
-    line: number,
-    seq: number,
-    into: LogRecord | undefined,
-  ) => LogRecord | ParseFailure;
+  ) => LineParser['parseRange'];
+  // The generated function is the parser's parseRange itself: no wrapper call per line.
+  const parseRange = factory(h);
   return {
     name,
-    parse: (text, file, line, seq) => parse(h, text, 0, text.length, file, line, seq, undefined),
-    parseRange: (text, start, stop, file, line, seq, into) => parse(h, text, start, stop, file, line, seq, into),
+    parse: (text, file, line, seq) => parseRange(text, 0, text.length, file, line, seq),
+    parseRange,
   };
 }
