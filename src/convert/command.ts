@@ -7,8 +7,8 @@
  * streamed to a temporary body file while the logs are read, so memory does not grow with the
  * input; the header comment, which records the final counts, is written before the body at the end.
  */
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
@@ -317,6 +317,28 @@ export async function runConvert(settings: ConvertSettings): Promise<number> {
   }
 }
 
+/**
+ * Write `header` then the bytes of file `bodyPath` to a new file `path`: synchronous reads and
+ * writes of 1 MB (a stream of 64 KB chunks costs about three times the CPU for a large body).
+ */
+function appendFileCopy(path: string, header: string, bodyPath: string): void {
+  const out = openSync(path, 'w');
+  try {
+    writeSync(out, header);
+    const body = openSync(bodyPath, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(1024 * 1024);
+      for (let n = readSync(body, buffer, 0, buffer.length, null); n > 0; n = readSync(body, buffer, 0, buffer.length, null)) {
+        for (let done = 0; done < n; ) done += writeSync(out, buffer, done, n - done);
+      }
+    } finally {
+      closeSync(body);
+    }
+  } finally {
+    closeSync(out);
+  }
+}
+
 /** Header then body, to stdout or atomically to a file. */
 async function writeOutput(output: string, header: string, bodyPath: string): Promise<void> {
   if (output === '-') {
@@ -326,8 +348,7 @@ async function writeOutput(output: string, header: string, bodyPath: string): Pr
   }
   const temporary = join(dirname(output), `.${process.pid}.loadgen-convert.tmp`);
   try {
-    await writeFile(temporary, header);
-    await pipeline(createReadStream(bodyPath), createWriteStream(temporary, { flags: 'a' }));
+    appendFileCopy(temporary, header, bodyPath);
     await rename(temporary, output);
   } catch (err) {
     rmSync(temporary, { force: true });
