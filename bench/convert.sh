@@ -75,7 +75,7 @@ TABLE=$(node -e '
     const cpu = median(rows.map((r) => r[3]));
     const rate = median(rows.map((r) => r[0] / r[3]));
     const net = name === "one-line" ? "" : Math.round(lines / (cpu - startup)).toLocaleString("en-US");
-    out.push(`| ${name} | ${lines} | ${(bytes / 1e6).toFixed(1)} | ${cpu.toFixed(2)} (${rows.map((r) => r[3].toFixed(2)).join(" ")}) | ${Math.round(rate).toLocaleString("en-US")} | ${net} | ${median(rows.map((r) => r[2])).toFixed(2)} | ${Math.max(...rows.map((r) => r[4])).toFixed(0)} | ${rows[0][5]} | ${rows[0][6]} |`);
+    out.push(`| ${name} | ${lines} | ${(bytes / 1e6).toFixed(1)} | ${cpu.toFixed(2)} (${rows.map((r) => r[3].toFixed(2)).join(" ")}) | ${name === "one-line" ? "" : Math.round(rate).toLocaleString("en-US")} | ${net} | ${median(rows.map((r) => r[2])).toFixed(2)} | ${Math.max(...rows.map((r) => r[4])).toFixed(0)} | ${rows[0][5]} | ${rows[0][6]} |`);
   }
   out.push("");
   out.push(`Start-up (the one-line log): ${startup.toFixed(2)} CPU s, median of ${runs} runs.`);
