@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Build a large combined-format access log for `bench/convert.sh` from the two real logs kept in
-// the repository (test/fixtures/logs/*.log.gz, gunzipped here): each round is the elastic log then the NASA log, time-shifted so rounds
-// follow one another (4 days apart) and clients renamed per round (so distinct clients grow
+// the repository (test/fixtures/logs/*.log.gz, gunzipped here): each round is the elastic log then
+// the NASA log, time-shifted so rounds follow one another (4 days apart) and clients renamed per round (so distinct clients grow
 // with the file, as in a real long log). NASA lines get `"-" "-"` for the missing Referer and
 // User-Agent, as Apache writes them in combined format. Everything else is kept as found,
 // including the elastic log's out-of-order lines and its cut-off line.
