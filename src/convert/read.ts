@@ -335,13 +335,13 @@ export async function peekLines(path: string, maxLines = 50): Promise<string[]> 
  * `access.log.1`, `access.log`), each read with its own parser (`parsers[i]` for `paths[i]`),
  * keeping the given order for ties and for files with no parser or no parseable line.
  */
-export async function orderByFirstTime<P extends LineParser | undefined>(
+export async function orderByFirstTime(
   paths: readonly string[],
-  parsers: readonly P[],
-): Promise<Array<{ path: string; parser: P }>> {
+  parsers: ReadonlyArray<LineParser | undefined>,
+): Promise<Array<{ path: string; parser: LineParser | undefined }>> {
   const keyed = await Promise.all(
     paths.map(async (path, index) => {
-      const parser = parsers[index]!;
+      const parser = parsers[index];
       let first = Number.POSITIVE_INFINITY;
       if (parser !== undefined) {
         for (const text of await peekLines(path)) {
