@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// Build a large combined-format access log for `bench/convert.sh` from the two real logs in
-// ../shared/data/logs: each round is the elastic log then the NASA log, time-shifted so rounds
-// follow one another (4 days apart) and clients renamed per round (so distinct clients grow
+// Build a large combined-format access log for `bench/convert.sh` from the two real logs kept in
+// the repository (test/fixtures/logs/*.log.gz, gunzipped here): each round is the elastic log then
+// the NASA log, time-shifted so rounds follow one another (4 days apart) and clients renamed per round (so distinct clients grow
 // with the file, as in a real long log). NASA lines get `"-" "-"` for the missing Referer and
 // User-Agent, as Apache writes them in combined format. Everything else is kept as found,
 // including the elastic log's out-of-order lines and its cut-off line.
 //
-//   node bench/convert-make-log.mjs OUT MIN_LINES [LOGDIR]
-import { createWriteStream, readFileSync } from 'node:fs';
+//   node bench/convert-make-log.mjs OUT MIN_LINES [LOGDIR]   (LOGDIR holds NAME.log.gz or NAME.log)
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
-const [out, minLinesText, logDir = new URL('../../shared/data/logs/', import.meta.url).pathname] = process.argv.slice(2);
+const [out, minLinesText, logDir = new URL('../test/fixtures/logs/', import.meta.url).pathname] = process.argv.slice(2);
 if (!out || !minLinesText) {
   console.error('usage: convert-make-log.mjs OUT MIN_LINES [LOGDIR]');
   process.exit(2);
@@ -18,8 +19,14 @@ const minLines = Number(minLinesText);
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const TIME = /\[(\d\d)\/(\w\w\w)\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]/;
 
+/** The text of `name` in LOGDIR, gunzipped when only `name.gz` is there. */
+function readLog(name) {
+  const plain = `${logDir}/${name}`;
+  return existsSync(plain) ? readFileSync(plain, 'utf8') : gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8');
+}
+
 function load(name, suffix) {
-  return readFileSync(`${logDir}/${name}`, 'utf8')
+  return readLog(name)
     .split('\n')
     .filter((l) => l.length > 0)
     .map((line) => {

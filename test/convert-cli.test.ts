@@ -65,6 +65,26 @@ describe('loadgen convert (CLI)', () => {
     expect(header.indexOf('access.log.1.gz')).toBeLessThan(header.indexOf('access.log (40 lines)'));
   });
 
+  it('detects the format of each file on its own (a common and a combined log together)', async () => {
+    const both = join(dir, 'both.txt');
+    const profile = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    const nasa = `${FIXTURES}nasa-excerpt.log`;
+    const elastic = `${FIXTURES}elastic-excerpt.log`;
+    expect(await main(['convert', nasa, '-q', '-o', join(dir, 'n.txt'), '--profile-json', join(dir, 'n.json')])).toBe(0);
+    expect(await main(['convert', elastic, '-q', '-o', join(dir, 'e.txt'), '--profile-json', join(dir, 'e.json')])).toBe(0);
+    // The combined log first: its format must not be used for the common one (nor the other way).
+    for (const order of [[elastic, nasa], [nasa, elastic]]) {
+      expect(await main(['convert', ...order, '-q', '-o', both, '--profile-json', join(dir, 'b.json')])).toBe(0);
+      const [n, e, b] = [profile('n.json'), profile('e.json'), profile('b.json')];
+      expect(b.lines.used).toBe(n.lines.used + e.lines.used);
+      expect(b.lines.unparseable).toBe(n.lines.unparseable + e.lines.unparseable);
+      expect(b.unparseable['line does not match the format']).toBeUndefined();
+      expect(b.format).toBe(`common (detected) for ${nasa}; combined (detected) for ${elastic}`);
+      expect(b.sessions.written).toBe(n.sessions.written + e.sessions.written);
+      expect(readFileSync(both, 'utf8')).toContain(`# format: common (detected) for ${nasa}; combined (detected) for ${elastic}`);
+    }
+  });
+
   it('writes to stdout without -o', async () => {
     expect(await main(['convert', `${FIXTURES}nasa-excerpt.log`, '--quiet'])).toBe(0);
     expect(stdout).toMatch(/^# wsesslog session file written by loadgen convert/);

@@ -220,6 +220,10 @@ describe('caches', () => {
     const first = block.slice(0, 26);
     const second = block.slice(27, 53);
     expect(ownCopy(first)).toBe(first);
+    // Any text comes back equal: latin1 (one byte per character), beyond U+00FF, longer than the scratch buffer.
+    for (const text of ['Mozilla/5.0 (X11; caf\u00e9)', 'Mozilla/5.0 \u{1F600} \u0141\u00f3d\u017a', `/${'a'.repeat(20_000)}`, `x\ud800${'y'.repeat(20)}`]) {
+      expect(ownCopy(` ${text} `.slice(1, -1))).toBe(text);
+    }
     const recent = new RecentStrings((s) => s.endsWith('.gif'), 4);
     const a = recent.get(first);
     expect(a).toBe(first);

@@ -124,7 +124,33 @@ describe('Apache LogFormat strings', () => {
     expect(ok(p, 'h [17/May/2015:10:05:03 +0000] HEAD /a?b=1 200')).toMatchObject({ method: 'HEAD', uri: '/a?b=1' });
   });
 
+  it("reads a field for every directive of Apache's modules and uses only those it needs", () => {
+    // mod_ssl (%{VAR}x, %{VAR}c), mod_log_config (%{c}a, %L, %k, %{VAR}^ti, %{VAR}^to, %<s, %{format}p,
+    // %{UNIQUE_ID}e, %{forensic-id}n), mod_logio (%I %O %S %^FB): one field each, skipped.
+    const format =
+      '%{c}a %L %k %{SSL_PROTOCOL}x %{SSL_CLIENT_S_DN_CN}c %{Trailer}^ti %{Trailer}^to %^FB %I %O %S ' +
+      '%{remote}p %{UNIQUE_ID}e %{forensic-id}n %P %{tid}P %X %R %f %v %V %H %A %B %C %{Set-Cookie}o %t "%r" %<s %>s';
+    const line =
+      '10.1.2.3 Yw3x 2 TLSv1.3 alice - - 1234 512 2048 2560 ' +
+      '55012 ZK8 - 4242 140 + - /srv/index.html example.org www.example.org HTTP/1.1 10.0.0.1 2048 - - [17/May/2015:10:05:03 +0000] "GET /ssl?x=1 HTTP/1.1" 200 304';
+    const r = ok(parser(format), line);
+    expect(r).toMatchObject({ client: '10.1.2.3', method: 'GET', uri: '/ssl?x=1', status: 304 });
+    expect(r.time).toBe(Date.UTC(2015, 4, 17, 10, 5, 3) / 1000);
+    // The real-world mod_ssl format of the issue.
+    const ssl = parser('%h %l %u %t "%r" %>s %b %{SSL_PROTOCOL}x %{SSL_CIPHER}x');
+    expect(ok(ssl, 'h - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256').uri).toBe('/');
+  });
+
+  it('skips a %{...}t it cannot read when another field gives the time, and adds %{msec_frac}t to %t', () => {
+    const p = parser('%h %{%j}t %t "%r" %s');
+    expect(ok(p, 'h 137 [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200').time).toBe(Date.UTC(2015, 4, 17, 10, 5, 3) / 1000);
+    expect(() => compileApacheFormat('%h %{%j}t "%r" %s')).toThrow(/%j is not supported \(and there is no other time field\)/);
+    const frac = parser('%h %t %{msec_frac}t "%r" %s');
+    expect(ok(frac, 'h [17/May/2015:10:05:03 +0000] 250 "GET / HTTP/1.1" 200').time).toBeCloseTo(Date.UTC(2015, 4, 17, 10, 5, 3, 250) / 1000, 6);
+  });
+
   it('rejects formats it cannot use, with a message', () => {
+    expect(() => compileApacheFormat('%h %^zz')).toThrow(/unknown directive %\^/);
     expect(() => compileApacheFormat('%h %Z')).toThrow(/unknown directive %Z/);
     expect(() => createScanner(compileApacheFormat('%h %r'))).toThrow(/no time field/);
     expect(() => createScanner(compileApacheFormat('%h %t %s'))).toThrow(/no request field/);

@@ -21,6 +21,7 @@ import { convertOptions, type ConvertOptions } from './options.js';
 import { ProfileCollector, clientFraction, formatProfile, type ProfileJson } from './profile.js';
 import { ParseFailure, emptyRecord, type LineParser, type LogRecord } from './record.js';
 import { ownCopy } from './intern.js';
+import { MAX_LINE_BYTES } from './read.js';
 import { ReorderWindow } from './reorder.js';
 import { Sessionizer, type CompactSession, type ConvertedSession } from './sessionize.js';
 import { appendSession, formatHeader, formatSession } from './write.js';
@@ -30,6 +31,8 @@ interface PendingLine {
   text: string;
   file: number;
   line: number;
+  /** Set for a line too long to be read (read.ts MAX_LINE_BYTES): its length in bytes; `text` is ''. */
+  tooLong?: number;
 }
 
 /** Where session text goes (called once per session, in output order). */
@@ -58,9 +61,9 @@ const MAX_POOLED_RECORDS = 65_536;
 /** A byte that is not ASCII, in a latin1 block. */
 const NON_ASCII = /[\x80-\xff]/g;
 
-/** `parser` with its methods bound (detection returns a candidate that is called detached). */
-export function boundParser(name: string, parser: LineParser): LineParser {
-  return { name, parse: parser.parse.bind(parser), parseRange: parser.parseRange.bind(parser) };
+/** `parser` under another name (its methods do not use `this`). */
+export function renamedParser(name: string, parser: LineParser): LineParser {
+  return { name, parse: parser.parse, parseRange: parser.parseRange };
 }
 
 /** Methods httperf 0.9.0 does not know (loadgen replays them). */
@@ -69,10 +72,15 @@ const LOADGEN_ONLY_METHODS = new Set(['PATCH', 'PROPFIND', 'REPORT']);
 /** Feeds lines through the pipeline. One instance per conversion. */
 export class Converter {
   readonly profile = new ProfileCollector();
+  /** The parser `--format` names, or undefined for auto-detection (then each input detects its own). */
+  private readonly fixed: LineParser | undefined;
+  /** The parser of the current input (undefined until detected). */
   private parser: LineParser | undefined;
   private readonly pending: PendingLine[] = [];
   private pendingNonBlank = 0;
   private readonly sources: Array<{ path: string; lines: number }> = [];
+  /** Name of the format of each input (parallel to `sources`; '' while undetected). */
+  private readonly formats: string[] = [];
   private readonly reorder: ReorderWindow;
   private readonly sessionizer: Sessionizer;
   private seq = 0;
@@ -86,15 +94,10 @@ export class Converter {
     if (this.pool.length < MAX_POOLED_RECORDS) this.pool.push(record);
   };
 
-  /**
-   * `options` as validated by the command; `parser`, when given, replaces `--format` (the command
-   * detects the format itself when it must order several files). Throws UsageError for a bad
-   * `--format` string.
-   */
+  /** `options` as validated by the command. Throws UsageError for a bad `--format` string. */
   constructor(
     readonly options: ConvertOptions,
     private readonly sink: SessionSink,
-    parser?: LineParser,
   ) {
     let choice;
     try {
@@ -102,8 +105,7 @@ export class Converter {
     } catch (err) {
       throw new UsageError(`convert: ${(err as Error).message}`);
     }
-    if (parser !== undefined) this.parser = parser;
-    else if (choice.kind === 'fixed') this.parser = choice.parser;
+    if (choice.kind === 'fixed') this.fixed = choice.parser;
     this.reorder = new ReorderWindow(options.reorderWindow);
     this.sessionizer = new Sessionizer(options, {
       sessionStarted: (time, client, newClient) => this.profile.sessionStarted(time, client, newClient),
@@ -111,15 +113,46 @@ export class Converter {
     });
   }
 
-  /** Start the next input; returns its index for `pushLine`. */
-  beginSource(path: string): number {
+  /**
+   * Start the next input; returns its index for `pushLine`. `parser` is its format when the
+   * caller detected it already (the command does, to order files by time); else the `--format`
+   * one, or with auto-detection the input's own first lines decide (each input on its own: a
+   * common and a combined log can be converted together).
+   */
+  beginSource(path: string, parser?: LineParser): number {
+    this.endSource();
     this.sources.push({ path, lines: 0 });
+    this.parser = parser ?? this.fixed;
+    this.formats.push(this.parser?.name ?? '');
     return this.sources.length - 1;
   }
 
-  /** Name of the format in use ('' until detected). */
+  /**
+   * Name of the format in use ('' until detected): one name when every input has the same
+   * format, else each input's, as `NAME for PATH; ...`.
+   */
   get formatName(): string {
-    return this.parser?.name ?? '';
+    const named = this.formats.map((format, i) => ({ format, path: this.sources[i]!.path })).filter((f) => f.format !== '');
+    const distinct = new Set(named.map((f) => f.format));
+    if (distinct.size <= 1) return [...distinct][0] ?? '';
+    return named.map((f) => `${f.format} for ${f.path}`).join('; ');
+  }
+
+  /**
+   * A line of input `file` longer than read.ts reads (MAX_LINE_BYTES; its `bytes` were skipped):
+   * numbered and counted as unparseable ("line too long"), or the error with `--strict`.
+   */
+  pushLongLine(file: number, bytes: number): void {
+    const line = ++this.sources[file]!.lines;
+    if (this.parser === undefined) this.pending.push({ text: '', file, line, tooLong: bytes });
+    else this.longLine(file, line, bytes);
+  }
+
+  private longLine(file: number, line: number, bytes: number): void {
+    this.profile.linesRead++;
+    const path = this.sources[file]!.path;
+    if (this.options.strict) throw new InputError(path, line, 0, `line too long: ${bytes} bytes, more than the ${MAX_LINE_BYTES} a line may have`);
+    this.profile.skipAt('unparseable', 'line too long', path, line);
   }
 
   /** Feed one line (without its terminator) of input `file` (1-based `line`). */
@@ -181,9 +214,26 @@ export class Converter {
         `convert: cannot detect the log format of ${where} (not common, combined, nginx or JSON lines): give --format`,
       );
     }
-    this.parser = boundParser(`${parser.name} (detected)`, parser);
+    this.parser = renamedParser(`${parser.name} (detected)`, parser);
+    this.formats[this.formats.length - 1] = this.parser.name;
+    this.processPending();
+  }
+
+  /** The lines kept while detecting, through the pipeline in order. */
+  private processPending(): void {
     const lines = this.pending.splice(0);
-    for (const p of lines) this.processLine(p.text, 0, p.text.length, p.file, p.line);
+    this.pendingNonBlank = 0;
+    for (const p of lines) {
+      if (p.tooLong !== undefined) this.longLine(p.file, p.line, p.tooLong);
+      else this.processLine(p.text, 0, p.text.length, p.file, p.line);
+    }
+  }
+
+  /** End of the current input: detect its format from what it has, if it had too few lines. */
+  private endSource(): void {
+    if (this.parser !== undefined || this.pending.length === 0) return;
+    if (this.pendingNonBlank > 0) this.detect();
+    else this.processPending();
   }
 
   /** The line `text[start, stop)`. */
@@ -262,10 +312,7 @@ export class Converter {
    * Throws UsageError when no session could be written (a log with no usable line).
    */
   finish(output: string, optionWords: readonly string[]): ConvertSummary {
-    if (this.parser === undefined) {
-      if (this.pending.some((p) => p.text.trim().length > 0)) this.detect();
-      else this.pending.splice(0).forEach((p) => this.processLine(p.text, 0, p.text.length, p.file, p.line));
-    }
+    this.endSource();
     this.reorder.drain(this.release);
     this.sessionizer.finishAll();
     const notes = this.notes();

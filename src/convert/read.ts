@@ -84,19 +84,24 @@ export async function checkInputs(paths: readonly string[]): Promise<void> {
  */
 const BLOCK_BYTES = 32 * 1024;
 
-/** Hand `bytes` (whole lines) to `onBlock` as latin1 strings of at most about BLOCK_BYTES, cut after a LF. */
-function deliverBlocks(bytes: Buffer, onBlock: (text: string, ascii: boolean) => void): void {
-  let start = 0;
-  while (start < bytes.length) {
-    let end = bytes.length;
-    if (end - start > BLOCK_BYTES) {
-      const nl = bytes.lastIndexOf(0x0a, start + BLOCK_BYTES - 1);
-      end = nl >= start ? nl + 1 : bytes.indexOf(0x0a, start + BLOCK_BYTES) + 1 || bytes.length;
-    }
-    const block = bytes.subarray(start, end);
-    onBlock(block.toString('latin1'), isAscii(block));
-    start = end;
-  }
+/**
+ * Longest line read, in bytes before its LF. A longer line is not kept: its bytes are skipped as
+ * they stream past and it is reported as one "line too long" (no access-log line is this long;
+ * a file without line breaks, such as a compressed file of zeros, must not be held whole).
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+/** Receives what the reader cuts: blocks of whole lines, and lines too long to be read. */
+export interface BlockHandler {
+  /** A block as a latin1 string; `ascii` is true when it has no byte above 0x7f (checked natively). */
+  block(text: string, ascii: boolean): void;
+  /** A line longer than MAX_LINE_BYTES was skipped (`bytes` long before its LF), in its place in the order. */
+  longLine(bytes: number): void;
+}
+
+/** `onBlock` alone, for callers with no use for long lines (which are then dropped silently). */
+function asHandler(onBlock: BlockHandler | ((text: string, ascii: boolean) => void)): BlockHandler {
+  return typeof onBlock === 'function' ? { block: onBlock, longLine: () => undefined } : onBlock;
 }
 
 /**
@@ -108,10 +113,10 @@ function deliverBlocks(bytes: Buffer, onBlock: (text: string, ascii: boolean) =>
 export class BlockSplitter extends Writable {
   private readonly cutter: BlockCutter;
 
-  /** `onBlock(text, ascii)`: `ascii` is true when the block has no byte above 0x7f (checked natively). */
-  constructor(onBlock: (text: string, ascii: boolean) => void) {
+  /** `onBlock(text, ascii)` or a handler that also hears of lines too long to read. */
+  constructor(onBlock: BlockHandler | ((text: string, ascii: boolean) => void)) {
     super({ highWaterMark: 256 * 1024 });
-    this.cutter = new BlockCutter(onBlock);
+    this.cutter = new BlockCutter(asHandler(onBlock));
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -133,32 +138,97 @@ export class BlockSplitter extends Writable {
   }
 }
 
-/** BlockSplitter's work without a stream: `push` chunks (which may be reused afterwards), then `end`. */
+/**
+ * BlockSplitter's work without a stream: `push` chunks (which may be reused afterwards), then `end`.
+ * Linear in the input: a line that straddles chunks is collected as a list of copies and joined
+ * once, at its LF; past MAX_LINE_BYTES its bytes are only counted.
+ */
 class BlockCutter {
-  private rest: Buffer | undefined;
+  /** Copies of the pieces of the line begun in earlier chunks, and their total length. */
+  private parts: Buffer[] = [];
+  private partBytes = 0;
+  /** Bytes of a line begun earlier that is already too long (its bytes are skipped), or -1. */
+  private skipped = -1;
 
-  constructor(private readonly onBlock: (text: string, ascii: boolean) => void) {}
+  constructor(private readonly handler: BlockHandler) {}
 
   push(chunk: Buffer): void {
-    const last = chunk.lastIndexOf(0x0a);
-    if (last < 0) {
-      this.rest = this.rest === undefined ? Buffer.from(chunk) : Buffer.concat([this.rest, chunk]);
+    const first = chunk.indexOf(0x0a);
+    if (first < 0) {
+      this.hold(chunk);
       return;
     }
     let start = 0;
-    if (this.rest !== undefined) {
-      const nl = chunk.indexOf(0x0a);
-      deliverBlocks(Buffer.concat([this.rest, chunk.subarray(0, nl + 1)]), this.onBlock);
-      this.rest = undefined;
-      start = nl + 1;
+    if (this.partBytes > 0 || this.skipped >= 0) {
+      this.endHeldLine(chunk.subarray(0, first + 1));
+      start = first + 1;
     }
-    if (start <= last) deliverBlocks(chunk.subarray(start, last + 1), this.onBlock);
-    if (last + 1 < chunk.length) this.rest = Buffer.from(chunk.subarray(last + 1));
+    const last = chunk.lastIndexOf(0x0a);
+    if (start <= last) this.deliver(chunk.subarray(start, last + 1));
+    if (last + 1 < chunk.length) this.hold(chunk.subarray(last + 1));
   }
 
   end(): void {
-    if (this.rest !== undefined && this.rest.length > 0) deliverBlocks(this.rest, this.onBlock);
-    this.rest = undefined;
+    if (this.skipped >= 0) this.handler.longLine(this.skipped);
+    else if (this.partBytes > 0) this.deliver(Buffer.concat(this.parts, this.partBytes));
+    this.parts = [];
+    this.partBytes = 0;
+    this.skipped = -1;
+  }
+
+  /** Keep `piece` (no LF in it) as part of the line being collected, or count it once too long. */
+  private hold(piece: Buffer): void {
+    if (this.skipped >= 0) this.skipped += piece.length;
+    else if (this.partBytes + piece.length > MAX_LINE_BYTES) {
+      this.skipped = this.partBytes + piece.length;
+      this.parts = [];
+      this.partBytes = 0;
+    } else if (piece.length > 0) {
+      this.parts.push(Buffer.from(piece));
+      this.partBytes += piece.length;
+    }
+  }
+
+  /** The held line ends with `head` (up to and including its LF). */
+  private endHeldLine(head: Buffer): void {
+    const bytes = (this.skipped >= 0 ? this.skipped : this.partBytes) + head.length - 1;
+    if (this.skipped >= 0 || bytes > MAX_LINE_BYTES) this.handler.longLine(bytes);
+    else {
+      this.parts.push(head);
+      this.deliver(Buffer.concat(this.parts, this.partBytes + head.length));
+    }
+    this.parts = [];
+    this.partBytes = 0;
+    this.skipped = -1;
+  }
+
+  /**
+   * Hand `bytes` (whole lines; the last may lack its LF only at the end of input) on as latin1
+   * blocks of at most about BLOCK_BYTES, cut after a LF. A block longer than that is one line:
+   * past MAX_LINE_BYTES it is reported as too long instead.
+   */
+  private deliver(bytes: Buffer): void {
+    const handler = this.handler;
+    let start = 0;
+    while (start < bytes.length) {
+      let end = bytes.length;
+      if (end - start > BLOCK_BYTES) {
+        const nl = bytes.lastIndexOf(0x0a, start + BLOCK_BYTES - 1);
+        end = nl >= start ? nl + 1 : bytes.indexOf(0x0a, start + BLOCK_BYTES) + 1 || bytes.length;
+        if (nl < start) {
+          // One line of more than BLOCK_BYTES.
+          const length = bytes[end - 1] === 0x0a ? end - start - 1 : end - start;
+          if (length > MAX_LINE_BYTES) {
+            handler.longLine(length);
+            start = end;
+            continue;
+          }
+        }
+      }
+      const block = bytes.subarray(start, end);
+      handler.block(block.toString('latin1'), isAscii(block));
+      start = end;
+    }
   }
 }
 
@@ -170,7 +240,7 @@ const READ_BYTES = 256 * 1024;
  * stream machinery, no buffer per chunk). Returns false, having read nothing, for anything else
  * (gzip data, pipes, devices): the stream path handles those.
  */
-function readPlainFileBlocks(path: string, onBlock: (text: string, ascii: boolean) => void): boolean {
+function readPlainFileBlocks(path: string, handler: BlockHandler): boolean {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -189,7 +259,7 @@ function readPlainFileBlocks(path: string, onBlock: (text: string, ascii: boolea
     if (!fstatSync(fd).isFile()) return false;
     let n = read();
     if (n >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) return false;
-    const cutter = new BlockCutter(onBlock);
+    const cutter = new BlockCutter(handler);
     while (n > 0) {
       cutter.push(buffer.subarray(0, n));
       n = read();
@@ -203,11 +273,13 @@ function readPlainFileBlocks(path: string, onBlock: (text: string, ascii: boolea
 
 /**
  * Call `onBlock(text)` for every block of whole lines of `path` (see BlockSplitter: latin1, one
- * character per byte; the reader decodes lines with non-ASCII bytes as UTF-8 itself).
- * Read errors become UsageError naming the file; errors thrown by `onBlock` pass through.
+ * character per byte; the reader decodes lines with non-ASCII bytes as UTF-8 itself), or the
+ * handler's `block` and `longLine`. Read errors become UsageError naming the file; errors thrown
+ * by the handler pass through.
  */
-export async function readBlocks(path: string, onBlock: (text: string, ascii: boolean) => void): Promise<void> {
-  if (path !== '-' && readPlainFileBlocks(path, onBlock)) return;
+export async function readBlocks(path: string, onBlock: BlockHandler | ((text: string, ascii: boolean) => void)): Promise<void> {
+  const handler = asHandler(onBlock);
+  if (path !== '-' && readPlainFileBlocks(path, handler)) return;
   let input: Readable;
   try {
     input = await openDecoded(path);
@@ -215,13 +287,17 @@ export async function readBlocks(path: string, onBlock: (text: string, ascii: bo
     throw new UsageError(`convert: can't read ${path === '-' ? 'stdin' : path}: ${describe(err)}`);
   }
   let fromCallback: unknown;
-  const splitter = new BlockSplitter((text, ascii) => {
+  const passing = <A extends unknown[]>(call: (...args: A) => void) => (...args: A): void => {
     try {
-      onBlock(text, ascii);
+      call(...args);
     } catch (err) {
       fromCallback = err;
       throw err;
     }
+  };
+  const splitter = new BlockSplitter({
+    block: passing((text: string, ascii: boolean) => handler.block(text, ascii)),
+    longLine: passing((bytes: number) => handler.longLine(bytes)),
   });
   try {
     await pipeline(input, splitter);
@@ -256,23 +332,29 @@ export async function peekLines(path: string, maxLines = 50): Promise<string[]> 
 
 /**
  * Order files by the time of their first parseable line (rotated logs: `access.log.2.gz`,
- * `access.log.1`, `access.log`), keeping the given order for ties and for files with none.
+ * `access.log.1`, `access.log`), each read with its own parser (`parsers[i]` for `paths[i]`),
+ * keeping the given order for ties and for files with no parser or no parseable line.
  */
-export async function orderByFirstTime(paths: readonly string[], parser: LineParser): Promise<string[]> {
-  if (paths.length < 2) return [...paths];
+export async function orderByFirstTime(
+  paths: readonly string[],
+  parsers: ReadonlyArray<LineParser | undefined>,
+): Promise<Array<{ path: string; parser: LineParser | undefined }>> {
   const keyed = await Promise.all(
     paths.map(async (path, index) => {
+      const parser = parsers[index];
       let first = Number.POSITIVE_INFINITY;
-      for (const text of await peekLines(path)) {
-        const result = parser.parse(text, 0, 0, 0);
-        if (!(result instanceof ParseFailure)) {
-          first = result.time;
-          break;
+      if (parser !== undefined) {
+        for (const text of await peekLines(path)) {
+          const result = parser.parse(text, 0, 0, 0);
+          if (!(result instanceof ParseFailure)) {
+            first = result.time;
+            break;
+          }
         }
       }
-      return { path, index, first };
+      return { path, parser, index, first };
     }),
   );
   keyed.sort((a, b) => a.first - b.first || a.index - b.index);
-  return keyed.map((k) => k.path);
+  return keyed.map(({ path, parser }) => ({ path, parser }));
 }

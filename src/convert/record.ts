@@ -39,7 +39,7 @@ export class ParseFailure {
   ) {}
 }
 
-/** A compiled line parser for one log format. */
+/** A compiled line parser for one log format. Its methods do not use `this`: they may be called detached. */
 export interface LineParser {
   /** Human name of the format (for the header comment and the profile). */
   readonly name: string;

@@ -56,10 +56,35 @@ export class ReorderWindow {
       this.siftUp(heap.length - 1);
     }
     const limit = this.newest - this.window;
+    if (heap.length === 0) {
+      // Nothing out of order waiting (the usual case): release from the run alone.
+      let head = this.runHead;
+      const stop = this.run.length;
+      while (head < stop && this.run[head]!.time <= limit) {
+        const next = this.run[head++]!;
+        this.released = next.time;
+        this.runHead = head;
+        release(next);
+      }
+      this.trimRun();
+      return;
+    }
     for (;;) {
       const next = this.earliest();
       if (next === undefined || next.time > limit) break;
       release(this.take());
+    }
+  }
+
+  /** Drop the released part of the run: all of it, or the front half once it is large. */
+  private trimRun(): void {
+    const run = this.run;
+    if (this.runHead === run.length) {
+      run.length = 0;
+      this.runHead = 0;
+    } else if (this.runHead >= 4096 && this.runHead * 2 >= run.length) {
+      this.run = run.slice(this.runHead);
+      this.runHead = 0;
     }
   }
 
@@ -84,13 +109,7 @@ export class ReorderWindow {
     const fromHeap = this.heap[0];
     if (fromRun !== undefined && (fromHeap === undefined || !before(fromHeap, fromRun))) {
       this.runHead++;
-      if (this.runHead === run.length) {
-        run.length = 0;
-        this.runHead = 0;
-      } else if (this.runHead >= 4096 && this.runHead * 2 >= run.length) {
-        this.run = run.slice(this.runHead);
-        this.runHead = 0;
-      }
+      this.trimRun();
       this.released = fromRun.time;
       return fromRun;
     }

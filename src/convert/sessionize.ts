@@ -7,8 +7,9 @@
  * time is the gap from its last request to the next burst's first, scaled and clamped.
  *
  * Memory stays bounded: whenever the log's clock passes a new minute, every client idle for
- * longer than the idle timeout is closed and its session handed out (one pass over the open
- * clients per log minute, cheaper than keeping them ordered on every request).
+ * longer than the idle timeout is closed and its session handed out. Open sessions are kept in
+ * a list ordered by their last request (records come in time order, so a session moves to the
+ * end when it gets a request), so the sweep looks only at the sessions it closes.
  * Sessions handed out together are sorted by (first request time, client key): the output
  * order depends only on the input, never on how it was read.
  *
@@ -97,6 +98,9 @@ export class CompactSession implements ConvertedSession {
   burstPage = '';
   /** Set once the session is closed (no longer in the sessionizer's table). */
   closed = false;
+  /** Neighbours in the sessionizer's list of open sessions, by last request time. */
+  older: CompactSession | undefined;
+  newer: CompactSession | undefined;
 
   constructor(
     readonly key: string,
@@ -167,6 +171,9 @@ export class Sessionizer {
   private readonly userAgents = new StringInterner(10_000);
   /** The session of the previous request: consecutive requests often come from one client. */
   private last: CompactSession | undefined;
+  /** Open sessions by last request time: the oldest and the newest end of the list. */
+  private oldest: CompactSession | undefined;
+  private newest: CompactSession | undefined;
 
   constructor(
     private readonly options: ConvertOptions,
@@ -220,10 +227,15 @@ export class Sessionizer {
       this.clients.set(state);
       this.open++;
       this.last = state;
+      this.append(state);
       this.events.sessionStarted(now, client, head === undefined);
       return;
     }
     this.last = state;
+    if (state !== this.newest) {
+      this.detach(state);
+      this.append(state);
+    }
     if (this.joinsBurst(state, record, asset)) {
       state.addRequest(uri, record.method, now, false);
     } else {
@@ -242,6 +254,8 @@ export class Sessionizer {
     this.clients.clear();
     this.open = 0;
     this.last = undefined;
+    this.oldest = undefined;
+    this.newest = undefined;
     for (const state of closed) state.closed = true;
     if (closed.length > 0) this.events.sessionsClosed(closed.sort(compareSessions));
   }
@@ -250,22 +264,36 @@ export class Sessionizer {
   private closeIdle(now: number): void {
     const limit = now - this.options.idleTimeout;
     const closed: CompactSession[] = [];
-    // Found first, unlinked after: the table must not change while it is walked.
-    const clients = this.clients;
-    for (let slot = 0; slot < clients.slots; slot++) {
-      for (let state = clients.valueAt(slot); state !== undefined; state = state.next) {
-        if (state.lastTime < limit) closed.push(state);
-      }
-    }
+    for (let state = this.oldest; state !== undefined && state.lastTime < limit; state = state.newer) closed.push(state);
     for (const state of closed) this.unlink(state.client, state);
     this.clients.compact();
     if (closed.length > 0) this.events.sessionsClosed(closed.sort(compareSessions));
   }
 
-  /** Remove `state` from its address's chain. */
+  /** Put `state` at the newest end of the list of open sessions. */
+  private append(state: CompactSession): void {
+    state.older = this.newest;
+    state.newer = undefined;
+    if (this.newest === undefined) this.oldest = state;
+    else this.newest.newer = state;
+    this.newest = state;
+  }
+
+  /** Take `state` out of the list of open sessions. */
+  private detach(state: CompactSession): void {
+    if (state.older === undefined) this.oldest = state.newer;
+    else state.older.newer = state.newer;
+    if (state.newer === undefined) this.newest = state.older;
+    else state.newer.older = state.older;
+    state.older = undefined;
+    state.newer = undefined;
+  }
+
+  /** Remove `state` from its address's chain and from the list of open sessions. */
   private unlink(client: string, state: CompactSession): void {
     this.open--;
     state.closed = true;
+    this.detach(state);
     const head = this.clients.get(client);
     if (head === state) {
       if (state.next === undefined) this.clients.delete(client);

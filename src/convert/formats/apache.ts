@@ -1,10 +1,12 @@
 /**
  * Apache `LogFormat` strings compiled into the shared scanner (scanner.ts).
  *
- * Supported directives: every `%x` of mod_log_config is accepted; those the converter needs
- * have a role (`%h %a` client, `%t %{FMT}t` time, `%r` request line, `%m %U %q` method/path/
- * query, `%>s %s` status, `%{Referer}i %{User-Agent}i`, `%D %T %{UNIT}T` durations) and the
- * others are skipped. Modifiers (`%>s`, `%<s`, `%!200,304{...}i`) are accepted. The config-file
+ * Supported directives: every directive of Apache's own modules is accepted as a field
+ * (mod_log_config's letters, `%I %O %S %^FB` of mod_logio, `%{VAR}c %{VAR}x` of mod_ssl,
+ * `%{VAR}^ti %{VAR}^to`); those the converter needs have a role (`%h %a %{c}a` client,
+ * `%t %{FMT}t` time, `%r` request line, `%m %U %q` method/path/query, `%>s %s %<s` status,
+ * `%{Referer}i %{User-Agent}i`, `%D %T %{UNIT}T` durations) and the others are skipped, whatever
+ * their argument. Modifiers (`%>s`, `%<s`, `%!200,304{...}i`) are accepted. The config-file
  * escapes `\"`, `\\`, `\t`, `\n` are decoded, so a LogFormat line can be pasted as written.
  */
 import type { CompiledFormat, FieldSpec, Segment } from './scanner.js';
@@ -15,8 +17,14 @@ export const COMMON_LOG_FORMAT = '%h %l %u %t "%r" %>s %b';
 /** Common plus `"%{Referer}i" "%{User-Agent}i"`. */
 export const COMBINED_LOG_FORMAT = `${COMMON_LOG_FORMAT} "%{Referer}i" "%{User-Agent}i"`;
 
-/** Directive letters mod_log_config defines (those without a role are skipped). */
-const KNOWN_LETTERS = new Set('aABbCDefhHiIklLmnopPqrRsStTuUvVXO^'.split(''));
+/**
+ * Directive letters Apache's modules register (those without a role are skipped): mod_log_config
+ * `aABbCDefhHiklLmnopPqrRsStTuUvVX`, mod_logio `IOS`, mod_ssl `cx`. Apache itself refuses any
+ * other letter ("Unrecognized LogFormat directive"), and so does loadgen: it is a typo.
+ */
+const KNOWN_LETTERS = new Set('aABbcCDefhHiIklLmnoOpPqrRsStTuUvVxX'.split(''));
+/** Directives written `%^XX` (mod_log_config's trailers, mod_logio's time to first byte). */
+const CARET_DIRECTIVES = new Set(['ti', 'to', 'FB']);
 
 function field(directive: string, letter: string, arg: string | undefined): FieldSpec {
   switch (letter) {
@@ -56,7 +64,12 @@ function field(directive: string, letter: string, arg: string | undefined): Fiel
         format = format.slice(4);
         timeIsEnd = true;
       }
-      return { directive, role: 'time', time: { kind: 'strftime', scan: compileStrftime(format) }, timeIsEnd };
+      try {
+        return { directive, role: 'time', time: { kind: 'strftime', scan: compileStrftime(format) }, timeIsEnd };
+      } catch (err) {
+        // Not needed when another field gives the time (checked once the format is compiled).
+        return { directive, role: 'ignore', unreadable: (err as Error).message };
+      }
     }
     default:
       return { directive, role: 'ignore' };
@@ -100,8 +113,11 @@ export function compileApacheFormat(format: string, name = `apache "${format}"`)
       arg = text.slice(i + 1, close);
       i = close + 1;
     }
-    const letter = text[i];
-    if (letter === undefined || !KNOWN_LETTERS.has(letter)) {
+    let letter = text[i];
+    if (letter === '^' && CARET_DIRECTIVES.has(text.slice(i + 1, i + 3))) {
+      letter = text.slice(i, i + 3);
+      i += 2;
+    } else if (letter === undefined || !KNOWN_LETTERS.has(letter)) {
       throw new Error(`log format: unknown directive ${text.slice(start, i + 1)} at column ${start + 1}`);
     }
     i++;
@@ -110,5 +126,9 @@ export function compileApacheFormat(format: string, name = `apache "${format}"`)
     segments.push({ field: field(text.slice(start, i), letter, arg) });
   }
   if (literal.length > 0) segments.push({ literal });
+  const unreadable = segments.find((s) => 'field' in s && s.field.unreadable !== undefined);
+  if (unreadable !== undefined && !segments.some((s) => 'field' in s && s.field.role === 'time')) {
+    throw new Error(`log format: ${(unreadable as { field: FieldSpec }).field.unreadable} (and there is no other time field)`);
+  }
   return { name, segments };
 }

@@ -86,68 +86,69 @@ export function createJsonParser(mapping: JsonMapping, timeIsEnd = false): LineP
     // JSON.parse needs the line as a string of its own; the record is a new object (JSON lines are
     // not the fast path: parsing the JSON dominates).
     parseRange(text: string, start: number, stop: number, file: number, line: number, seq: number): LogRecord | ParseFailure {
-      return this.parse(start === 0 && stop === text.length ? text : text.slice(start, stop), file, line, seq);
+      return parse(start === 0 && stop === text.length ? text : text.slice(start, stop), file, line, seq);
     },
-    parse(text: string, file: number, line: number, seq: number): LogRecord | ParseFailure {
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch {
-        return new ParseFailure('bad JSON', 0, 'line is not valid JSON');
-      }
-      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-        return new ParseFailure('bad JSON', 0, 'line is not a JSON object');
-      }
-      const record = obj as Record<string, unknown>;
-      const rawTime = lookup(record, mapping.time);
-      let time = Number.NaN;
-      if (typeof rawTime === 'number') time = parseEpoch(rawTime);
-      else if (typeof rawTime === 'string') {
-        time = /^\d+(\.\d+)?$/.test(rawTime) ? parseEpoch(rawTime) : /^\[?\d{2}\/[A-Za-z]{3}\//.test(rawTime) ? clf.parse(rawTime) : parseIsoTime(rawTime);
-      }
-      if (Number.isNaN(time)) {
-        return new ParseFailure('bad time', 0, rawTime === undefined ? 'no time field' : `time ${JSON.stringify(rawTime)} is not a valid time`);
-      }
-      const duration = Number(lookup(record, mapping.duration));
-      if (timeIsEnd && Number.isFinite(duration) && duration > 0) time -= duration;
-
-      let method: string;
-      let uri: string;
-      const rawRequest = lookup(record, mapping.request);
-      const rawUri = lookup(record, mapping.uri);
-      if (typeof rawUri === 'string') {
-        const target = originForm(rawUri);
-        if (target === undefined) return new ParseFailure('bad request target', 0, `request target ${JSON.stringify(rawUri.slice(0, 80))} does not start with /`);
-        uri = normalizeTarget(target);
-        method = asText(lookup(record, mapping.method)).toUpperCase() || 'GET';
-      } else if (typeof rawRequest === 'string') {
-        const problem = splitRequestLine(rawRequest, request);
-        if (problem !== undefined) return new ParseFailure(problem, 0, `${problem}: ${JSON.stringify(rawRequest.slice(0, 80))}`);
-        method = request.method;
-        uri = request.target;
-      } else {
-        return new ParseFailure('empty request line', 0, 'no request or uri field');
-      }
-      const rawStatus = lookup(record, mapping.status);
-      let status = 0;
-      if (rawStatus !== undefined && rawStatus !== '-') {
-        status = Number(rawStatus);
-        if (!Number.isInteger(status) || status < 100 || status > 999) {
-          return new ParseFailure('bad status', 0, `status ${JSON.stringify(rawStatus)} is not a 3-digit HTTP status`);
-        }
-      }
-      return {
-        time,
-        client: asText(lookup(record, mapping.client)),
-        userAgent: asText(lookup(record, mapping['user-agent'])).replace(/^-$/, ''),
-        method,
-        uri,
-        status,
-        referer: normalizeReferer(asText(lookup(record, mapping.referer))),
-        file,
-        line,
-        seq,
-      };
-    },
+    parse,
   };
+  function parse(text: string, file: number, line: number, seq: number): LogRecord | ParseFailure {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch {
+      return new ParseFailure('bad JSON', 0, 'line is not valid JSON');
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      return new ParseFailure('bad JSON', 0, 'line is not a JSON object');
+    }
+    const record = obj as Record<string, unknown>;
+    const rawTime = lookup(record, mapping.time);
+    let time = Number.NaN;
+    if (typeof rawTime === 'number') time = parseEpoch(rawTime);
+    else if (typeof rawTime === 'string') {
+      time = /^\d+(\.\d+)?$/.test(rawTime) ? parseEpoch(rawTime) : /^\[?\d{2}\/[A-Za-z]{3}\//.test(rawTime) ? clf.parse(rawTime) : parseIsoTime(rawTime);
+    }
+    if (Number.isNaN(time)) {
+      return new ParseFailure('bad time', 0, rawTime === undefined ? 'no time field' : `time ${JSON.stringify(rawTime)} is not a valid time`);
+    }
+    const duration = Number(lookup(record, mapping.duration));
+    if (timeIsEnd && Number.isFinite(duration) && duration > 0) time -= duration;
+
+    let method: string;
+    let uri: string;
+    const rawRequest = lookup(record, mapping.request);
+    const rawUri = lookup(record, mapping.uri);
+    if (typeof rawUri === 'string') {
+      const target = originForm(rawUri);
+      if (target === undefined) return new ParseFailure('bad request target', 0, `request target ${JSON.stringify(rawUri.slice(0, 80))} does not start with /`);
+      uri = normalizeTarget(target);
+      method = asText(lookup(record, mapping.method)).toUpperCase() || 'GET';
+    } else if (typeof rawRequest === 'string') {
+      const problem = splitRequestLine(rawRequest, request);
+      if (problem !== undefined) return new ParseFailure(problem, 0, `${problem}: ${JSON.stringify(rawRequest.slice(0, 80))}`);
+      method = request.method;
+      uri = request.target;
+    } else {
+      return new ParseFailure('empty request line', 0, 'no request or uri field');
+    }
+    const rawStatus = lookup(record, mapping.status);
+    let status = 0;
+    if (rawStatus !== undefined && rawStatus !== '-') {
+      status = Number(rawStatus);
+      if (!Number.isInteger(status) || status < 100 || status > 999) {
+        return new ParseFailure('bad status', 0, `status ${JSON.stringify(rawStatus)} is not a 3-digit HTTP status`);
+      }
+    }
+    return {
+      time,
+      client: asText(lookup(record, mapping.client)),
+      userAgent: asText(lookup(record, mapping['user-agent'])).replace(/^-$/, ''),
+      method,
+      uri,
+      status,
+      referer: normalizeReferer(asText(lookup(record, mapping.referer))),
+      file,
+      line,
+      seq,
+    };
+  }
 }

@@ -41,10 +41,18 @@ function zoneOffset(s: string, at: number): number {
  * the end (the seconds side, where consecutive timestamps differ) with char codes: cheaper than
  * a `startsWith` builtin call per line.
  */
-function sameText(text: string, at: number, held: string, length: number): boolean {
-  if (held.length !== length) return false;
-  for (let i = length - 1; i >= 0; i--) if (text.charCodeAt(at + i) !== held.charCodeAt(i)) return false;
+function sameText(text: string, at: number, held: Uint8Array, length: number): boolean {
+  // `held` holds the char codes (a typed array: no string to dereference per character), and
+  // length + 1 codes, the last being 1 once set (so an unset cache never matches).
+  if (held[length] !== 1) return false;
+  for (let i = length - 1; i >= 0; i--) if (text.charCodeAt(at + i) !== held[i]) return false;
   return true;
+}
+
+/** Keep the `length` char codes of `text` at `at` in `held` (see sameText). */
+function holdText(text: string, at: number, held: Uint8Array, length: number): void {
+  for (let i = 0; i < length; i++) held[i] = text.charCodeAt(at + i);
+  held[length] = 1;
 }
 
 /**
@@ -54,11 +62,11 @@ function sameText(text: string, at: number, held: string, length: number): boole
 export class ClfTimeParser {
   private lastDate = '';
   private lastDayEpoch = 0;
-  /** `dd/Mon/yyyy:HH:MM` of the last line read, and its epoch. */
-  private lastMinute = '';
+  /** `dd/Mon/yyyy:HH:MM` of the last line read (char codes, see sameText), and its epoch. */
+  private readonly lastMinute = new Uint8Array(17 + 1);
   private lastMinuteEpoch = 0;
-  /** The last ` +hhmm` zone text (with its space) and its offset. */
-  private lastZone = '';
+  /** The last ` +hhmm` zone text (with its space; char codes) and its offset. */
+  private readonly lastZone = new Uint8Array(6 + 1);
   private lastZoneOffset = 0;
 
   /** Seconds since the epoch for `dd/Mon/yyyy:HH:MM:SS +zzzz` (optionally in brackets), or NaN. */
@@ -109,7 +117,7 @@ export class ClfTimeParser {
         zone = zoneOffset(text, p + 1);
         if (Number.isNaN(zone)) return Number.NaN;
         if (end - p === 6) {
-          this.lastZone = text.slice(p, end);
+          holdText(text, p, this.lastZone, 6);
           this.lastZoneOffset = zone;
         }
       }
@@ -137,8 +145,7 @@ export class ClfTimeParser {
     const m = digits(text, at + 15, 2);
     if (h < 0 || h > 23 || m < 0 || m > 59) return Number.NaN;
     const minuteEpoch = dayEpoch + h * 3600 + m * 60;
-    // A copy (the ` ` + slice trick of convert/intern.ts): a slice would keep the whole input block alive.
-    this.lastMinute = ` ${text.slice(at, at + 17)}`.slice(1);
+    holdText(text, at, this.lastMinute, 17);
     this.lastMinuteEpoch = minuteEpoch;
     return minuteEpoch;
   }

@@ -136,6 +136,12 @@ export function splitRequestAt(text: string, start: number, end: number, into: R
     method = text.slice(start, firstSpace);
     if (!isMethodToken(method)) return 'bad request line';
   }
+  const usual = usualTargetEnd(text, firstSpace + 1, end);
+  if (usual > 0) {
+    into.method = method;
+    into.target = text.slice(firstSpace + 1, usual);
+    return undefined;
+  }
   let targetEnd = end;
   const lastSpace = text.lastIndexOf(' ', end - 1);
   if (lastSpace > firstSpace && isHttpVersionAt(text, lastSpace + 1)) targetEnd = lastSpace;
@@ -155,6 +161,24 @@ export function splitRequestAt(text: string, start: number, end: number, into: R
   into.method = method;
   into.target = normalizeTarget(target);
   return undefined;
+}
+
+/**
+ * The usual request target in one pass: `/` and safe bytes (`allSafe`) from `from`, up to `end`
+ * or to a space followed by `HTTP/` and no other space. Returns where it ends (what the general
+ * path of `splitRequestAt` would also take, with nothing to decode), or -1 for anything else.
+ */
+function usualTargetEnd(text: string, from: number, end: number): number {
+  if (text.charCodeAt(from) !== 0x2f) return -1;
+  let p = from + 1;
+  for (; p < end; p++) {
+    const c = text.charCodeAt(p);
+    if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x27 || c === 0x5c) break;
+  }
+  if (p === end) return p;
+  if (text.charCodeAt(p) !== 0x20 || !isHttpVersionAt(text, p + 1)) return -1;
+  for (let q = p + 6; q < end; q++) if (text.charCodeAt(q) === 0x20) return -1;
+  return p;
 }
 
 /** `text.startsWith('HTTP/', at)`, by char codes. */
