@@ -17,25 +17,12 @@ import { pipeline } from 'node:stream/promises';
 import { isAscii } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { fsReason } from '../util/files.js';
 import { ParseFailure, type LineParser } from './record.js';
 
 /** Bytes read from each file to find its first timestamp. */
 const PEEK_BYTES = 64 * 1024;
 
-/** Friendlier words for errno codes met when naming a file. */
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  Z_DATA_ERROR: 'corrupt gzip data',
-  Z_BUF_ERROR: 'truncated gzip data',
-};
-
-function describe(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== undefined && Object.hasOwn(REASONS, code)) return REASONS[code]!;
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** The bytes of `path` ('-' is stdin), decompressed when they start with the gzip magic. */
 async function openDecoded(path: string): Promise<Readable> {
@@ -73,7 +60,7 @@ export async function checkInputs(paths: readonly string[]): Promise<void> {
       const info = await stat(path);
       if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     } catch (err) {
-      throw new UsageError(`convert: can't open ${path}: ${describe(err)}`);
+      throw new UsageError(`convert: can't open ${path}: ${fsReason(err)}`);
     }
   }
 }
@@ -245,7 +232,7 @@ function readPlainFileBlocks(path: string, handler: BlockHandler): boolean {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new UsageError(`convert: can't read ${path}: ${describe(err)}`);
+    throw new UsageError(`convert: can't read ${path}: ${fsReason(err)}`);
   }
   try {
     const buffer = Buffer.allocUnsafe(READ_BYTES);
@@ -253,7 +240,7 @@ function readPlainFileBlocks(path: string, handler: BlockHandler): boolean {
       try {
         return readSync(fd, buffer, 0, buffer.length, null);
       } catch (err) {
-        throw new UsageError(`convert: can't read ${path}: ${describe(err)}`);
+        throw new UsageError(`convert: can't read ${path}: ${fsReason(err)}`);
       }
     };
     if (!fstatSync(fd).isFile()) return false;
@@ -284,7 +271,7 @@ export async function readBlocks(path: string, onBlock: BlockHandler | ((text: s
   try {
     input = await openDecoded(path);
   } catch (err) {
-    throw new UsageError(`convert: can't read ${path === '-' ? 'stdin' : path}: ${describe(err)}`);
+    throw new UsageError(`convert: can't read ${path === '-' ? 'stdin' : path}: ${fsReason(err)}`);
   }
   let fromCallback: unknown;
   const passing = <A extends unknown[]>(call: (...args: A) => void) => (...args: A): void => {
@@ -303,7 +290,7 @@ export async function readBlocks(path: string, onBlock: BlockHandler | ((text: s
     await pipeline(input, splitter);
   } catch (err) {
     if (fromCallback !== undefined) throw fromCallback;
-    throw new UsageError(`convert: can't read ${path === '-' ? 'stdin' : path}: ${describe(err)}`);
+    throw new UsageError(`convert: can't read ${path === '-' ? 'stdin' : path}: ${fsReason(err)}`);
   }
 }
 
@@ -325,7 +312,7 @@ export async function peekLines(path: string, maxLines = 50): Promise<string[]> 
     if (lines.length < maxLines && tail.trim().length > 0 && bytes < PEEK_BYTES) lines.push(tail);
     input.destroy();
   } catch (err) {
-    throw new UsageError(`convert: can't read ${path}: ${describe(err)}`);
+    throw new UsageError(`convert: can't read ${path}: ${fsReason(err)}`);
   }
   return lines;
 }
