@@ -25,6 +25,12 @@ export async function main(argv: string[]): Promise<number> {
   const first = argv[0];
   const name = first !== undefined && Object.hasOwn(COMMANDS, first) ? first : 'replay';
   const rest = name === first ? argv.slice(1) : argv;
+  // --version on every command; the replay command parses its own (getopt prefixes, -V).
+  if (name !== 'replay' && rest.includes('--version')) {
+    const { versionLine } = await import('./commands/replay.js');
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
   try {
     const runner = await COMMANDS[name]!();
     return await runner(rest);

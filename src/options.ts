@@ -4,6 +4,8 @@
  * Times are in seconds unless the name says otherwise.
  */
 
+import type { Workload } from './workload/spec.js';
+
 /** How session arrivals are spaced. */
 export type ArrivalPattern =
   /** Fixed interval `1/rate` (httperf `--rate R` or `--period=dT`). */
@@ -81,6 +83,8 @@ export interface ReplayOptions {
   readonly recvBuffer: number;
   /** Verbosity (httperf -v): 1 prints rate samples as they are taken. */
   readonly verbose: number;
+  /** httperf's workload generator and its extra options; absent means --wsesslog (src/workload/spec.ts). */
+  readonly workload?: Workload;
 }
 
 /** Defaults identical to httperf 0.9.0 where httperf has one. */

@@ -5,9 +5,9 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import { RunFailedError } from '../errors.js';
-import { prepareRequest, type RequestContext } from '../http/request.js';
+import { prepareRequest, type PreparedRequest, type RequestContext } from '../http/request.js';
 import type { ReplayOptions } from '../options.js';
-import { templateRequestCount, type SessionFile } from '../session/model.js';
+import { templateRequestCount, type SessionFile, type SessionRequest } from '../session/model.js';
 import type { PreparedTemplate, Target } from './context.js';
 
 /** The Host header value: --server-name, else --server (bracketed if IPv6), never with the port. */
@@ -18,11 +18,23 @@ export function hostHeader(options: ReplayOptions): string {
 
 /** Build every template's request bytes and think times (ms). */
 export function prepareTemplates(file: SessionFile, options: ReplayOptions): PreparedTemplate[] {
-  const ctx: RequestContext = { hostHeader: hostHeader(options), httpVersion: options.httpVersion, addHeaders: options.addHeaders };
+  const ctx: RequestContext = {
+    hostHeader: options.workload?.noHostHeader ? null : hostHeader(options),
+    httpVersion: options.httpVersion,
+    addHeaders: options.addHeaders,
+  };
+  // Generated workloads share request objects between calls: build each one's bytes once.
+  const prepared = new Map<SessionRequest, PreparedRequest>();
+  const prepare = (req: SessionRequest): PreparedRequest => {
+    let p = prepared.get(req);
+    if (p === undefined) prepared.set(req, (p = prepareRequest(req, ctx)));
+    return p;
+  };
   return file.templates.map((template) => ({
     requestCount: templateRequestCount(template),
+    pipelineBursts: template.pipelineBursts === true,
     bursts: template.bursts.map((burst) => ({
-      requests: burst.requests.map((req) => prepareRequest(req, ctx)),
+      requests: burst.requests.map(prepare),
       thinkMs: Math.max(0, (burst.thinkTime ?? options.thinkTime) * 1000),
     })),
   }));
@@ -49,5 +61,6 @@ export async function resolveTarget(options: ReplayOptions): Promise<Target> {
     tls: options.ssl,
     serverName: net.isIP(options.serverName ?? host) ? undefined : (options.serverName ?? host),
     rejectUnauthorized: !options.insecure,
+    ciphers: options.workload?.sslCiphers,
   };
 }

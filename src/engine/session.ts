@@ -41,8 +41,9 @@ export class Session {
     /** performance.now() ms when it was created. */
     private readonly createdAt: number,
   ) {
-    this.slots = new Array<Connection | null>(ctx.options.maxConnections).fill(null);
-    this.capacity = ctx.options.maxConnections * ctx.options.maxPipedCalls;
+    // Connection mode (httperf's call_seq): one connection, a whole burst pipelined whatever --max-piped-calls says.
+    this.slots = new Array<Connection | null>(template.pipelineBursts ? 1 : ctx.options.maxConnections).fill(null);
+    this.capacity = template.pipelineBursts ? Infinity : ctx.options.maxConnections * ctx.options.maxPipedCalls;
     this.burstTarget = template.bursts[0]!.requests.length;
   }
 
@@ -93,7 +94,9 @@ export class Session {
       this.burstIndex++;
       this.nextInBurst = 0;
       this.burstTarget += this.template.bursts[this.burstIndex]!.requests.length;
-      this.thinkTimer = setTimeout(this.thinkOver, thinkMs);
+      // Connection mode: the next burst goes out in the handler of the last reply, as httperf's call_seq.
+      if (this.template.pipelineBursts && thinkMs === 0) this.issueCalls();
+      else this.thinkTimer = setTimeout(this.thinkOver, thinkMs);
     }
   }
 
@@ -133,7 +136,7 @@ export class Session {
   private issueCalls(): void {
     const burst = this.template.bursts[this.burstIndex]!.requests;
     let n: number;
-    if (this.nextInBurst === 0) n = 1;
+    if (this.nextInBurst === 0 && !this.template.pipelineBursts) n = 1;
     else n = Math.min(burst.length - this.nextInBurst, this.capacity - this.outstanding);
     if (n === 1) {
       this.outstanding++;
