@@ -7,10 +7,11 @@ import { readSessionSource } from '../session/load.js';
 import type { UriSource } from './spec.js';
 
 /**
- * The first value of an unseeded drand48() (state 0x1234ABCD330E): httperf's uri_wset starts
- * its miss accumulator there, so loadgen walks the same files in the same order.
+ * The first value of glibc's drand48() when nothing seeded it (state 0: (0 * a + 11) / 2^48).
+ * httperf's uri_wset starts its miss accumulator there, so loadgen walks the same files in the
+ * same order (checked against httperf 0.9.0: --wset=100,0.3 moves on at calls 4 and 7).
  */
-const FIRST_DRAND48 = 0.39646477376027534;
+const FIRST_DRAND48 = 11 / 2 ** 48;
 
 /** A loaded URI source: the URI of global call number `n` (0-based, in call order). */
 export interface UriSequence {
