@@ -4,7 +4,8 @@
  */
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import { RunFailedError } from '../errors.js';
+import tls from 'node:tls';
+import { RunFailedError, UsageError } from '../errors.js';
 import { prepareRequest, type PreparedRequest, type RequestContext } from '../http/request.js';
 import type { ReplayOptions } from '../options.js';
 import { templateRequestCount, type SessionFile, type SessionRequest } from '../session/model.js';
@@ -40,8 +41,19 @@ export function prepareTemplates(file: SessionFile, options: ReplayOptions): Pre
   }));
 }
 
+/** --ssl-ciphers must name at least one cipher OpenSSL knows (else every connect would throw). */
+function checkCiphers(ciphers: string | undefined): void {
+  if (ciphers === undefined) return;
+  try {
+    tls.createSecureContext({ ciphers });
+  } catch (err) {
+    throw new UsageError(`--ssl-ciphers=${ciphers}: no usable cipher in the list (OpenSSL: ${(err as Error).message})`);
+  }
+}
+
 /** Resolve --server once (httperf does the same), preferring what the system resolver returns first. */
 export async function resolveTarget(options: ReplayOptions): Promise<Target> {
+  checkCiphers(options.workload?.sslCiphers);
   const host = options.server.replace(/^\[(.*)\]$/, '$1');
   let address = host;
   let family = net.isIP(host) as 0 | 4 | 6;
