@@ -148,7 +148,8 @@ async function replayOnce(options: ReplayOptions, sessions: SessionFile, quiet: 
 /** A one-line live status on a terminal's stderr, rewritten at each sample. */
 function progressLine(sample: TimelineSample, options: ReplayOptions): string {
   const rate = sample.interval > 0 ? sample.replies / sample.interval : 0;
-  return `\r\x1b[K[${sample.t.toFixed(0)}s] ${rate.toFixed(1)} replies/s, ${sample.sessionsSucceeded} sessions done, ${sample.errors} errors in the last ${sample.interval.toFixed(1)}s (of ${options.sessions} sessions)`;
+  const units = isSessionWorkload(options.workload) ? 'sessions' : 'connections';
+  return `\r\x1b[K[${sample.t.toFixed(0)}s] ${rate.toFixed(1)} replies/s, ${sample.sessionsSucceeded} ${units} done, ${sample.errors} errors in the last ${sample.interval.toFixed(1)}s (of ${options.sessions} ${units})`;
 }
 
 /** --json and --hgrm; with --repeat the run number goes before the extension (r.json -> r.2.json). */
