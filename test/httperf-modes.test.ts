@@ -143,6 +143,10 @@ describe('echo line per mode (httperf 0.9.0 output, httperf -> loadgen)', () => 
       'loadgen --client=0/1 --server=127.0.0.1 --port=18931 --uri=/ --period=e0.05 --send-buffer=4096 --recv-buffer=16384 --wsess=2,4,0.500 --burst-length=2',
     ],
     [
+      ['--server', '127.0.0.1', '--port', '18931', '--uri', '/i', '--num-conns', '12', '--period=v0.05,0.2,0.02,0.2'],
+      'loadgen --client=0/1 --server=127.0.0.1 --port=18931 --uri=/i --period=v0.05,0.2,0.02,0.2 --send-buffer=4096 --recv-buffer=16384 --num-conns=12 --num-calls=1',
+    ],
+    [
       ['--server', '127.0.0.1', '--port', '18931', '--num-conns', '2', '--num-calls', '2', '--http-version', '1.0', '--ssl-no-reuse'],
       'loadgen --client=0/1 --server=127.0.0.1 --port=18931 --uri=/ --http-version=1.0 --send-buffer=4096 --recv-buffer=16384 --ssl-no-reuse --num-conns=2 --num-calls=2',
     ],
