@@ -61,6 +61,7 @@ const CASES: Case[] = [
     burst: 40,
   },
   { name: '--wsess=3,4,0.05 --burst-length 2', args: () => ['--uri', '/index.html', '--wsess=3,4,0.05', '--burst-length', '2', '--rate', '50'], burst: 2, session: true },
+  { name: '--http-version 1.0 (kept alive by the server)', args: () => ['--uri', '/index.html', '--num-conns', '2', '--num-calls', '3', '--http-version', '1.0', '--rate', '50'], burst: 1 },
   { name: '--wlog=y (looping URI list, with a 404)', args: (wlog) => [`--wlog=y,${wlog}`, '--num-conns', '3', '--num-calls', '2', '--rate', '20'], burst: 1 },
   { name: '--wset=100,0.3', args: () => ['--wset=100,0.3', '--num-conns', '2', '--num-calls', '4', '--rate', '20'], burst: 1 },
 ];

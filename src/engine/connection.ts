@@ -185,7 +185,8 @@ export class Connection implements ReplySink, Watched {
     this.ctx.trace?.replyDone(call, headerBytes, contentBytes, footerBytes);
     this.ctx.recorder.replyCompleted(status, headerBytes, contentBytes, footerBytes, now - call.sendStart, now - call.firstByte);
     if (cookie !== undefined) this.session.cookie = cookie;
-    if (!keepAlive || this.ctx.options.httpVersion === '1.0') {
+    // HTTP/1.0 sessions close after each reply (httperf's session rules); its connection mode keeps a kept-alive connection.
+    if (!keepAlive || (this.ctx.options.httpVersion === '1.0' && !this.session.connectionMode)) {
       // The server (or HTTP/1.0) ends the connection here: calls behind this one go elsewhere.
       const rest = this.queue.splice(0);
       this.written = 0;

@@ -51,6 +51,11 @@ export class Session {
     return this.done;
   }
 
+  /** httperf's connection mode (one connection doing its calls in pipelined bursts). */
+  get connectionMode(): boolean {
+    return this.template.pipelineBursts;
+  }
+
   start(): void {
     this.issueCalls();
   }
