@@ -12,6 +12,7 @@ import type { Argv, Options } from 'yargs';
 import { UsageError } from '../errors.js';
 import { DEFAULT_REPLAY_OPTIONS, type ArrivalPattern, type ReplayOptions } from '../options.js';
 import type { Generator, PrintParts, UriSource, Workload } from '../workload/spec.js';
+import { TRACE_CALL_LIMIT } from '../workload/trace.js';
 import { grammarOf, type DeclaredOptions, type OptionGrammar } from './getopt.js';
 
 /** Every replay option, one per line: [name, yargs settings]. */
@@ -48,8 +49,8 @@ const REPLAY_OPTIONS: ReadonlyArray<readonly [string, Options]> = [
   ['insecure', { type: 'boolean', default: false, describe: 'with --ssl: do not verify the certificate' }],
   ['ssl-ciphers', { type: 'string', describe: 'OpenSSL cipher list for --ssl' }],
   ['ssl-no-reuse', { type: 'boolean', default: false, describe: 'accepted: loadgen never resumes TLS sessions (a full handshake per connection)' }],
-  ['print-request', { type: 'string', describe: '[=header|body] print requests (SH/SB/SS lines; first 1000 calls)' }],
-  ['print-reply', { type: 'string', describe: '[=header|body] print replies (RH/RB/RS lines; first 1000 calls)' }],
+  ['print-request', { type: 'string', describe: `[=header|body] print requests (SH/SB/SS lines; first ${TRACE_CALL_LIMIT} calls)` }],
+  ['print-reply', { type: 'string', describe: `[=header|body] print replies (RH/RB/RS lines; first ${TRACE_CALL_LIMIT} calls)` }],
   ['hog', { type: 'boolean', default: false, describe: 'accepted for httperf compatibility' }],
   ['send-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.sendBuffer), describe: 'accepted for httperf compatibility' }],
   ['recv-buffer', { type: 'string', default: String(DEFAULT_REPLAY_OPTIONS.recvBuffer), describe: 'accepted for httperf compatibility' }],

@@ -36,6 +36,7 @@ interface CallTrace {
   done: [number, number, number] | null;
 }
 
+/** The trace printer of one run: the engine calls it as requests are written and replies arrive. */
 export class Tracer {
   private readonly calls = new WeakMap<object, CallTrace>();
   private nextId = 0;
