@@ -5,7 +5,7 @@
  * one-line messages (never a stack trace) with the documented exit codes.
  */
 import { isUserError } from './errors.js';
-import { VERSION } from './version.js';
+import { versionLine } from './version.js';
 
 type CommandRunner = (argv: string[]) => Promise<number>;
 
@@ -27,12 +27,13 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
 /** Run the CLI with these arguments (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const first = argv[0];
-  if (first === '--version' || first === '-V') {
-    process.stdout.write(`loadgen ${VERSION}\n`);
-    return 0;
-  }
   const name = first !== undefined && Object.hasOwn(COMMANDS, first) ? first : 'replay';
   const rest = name === first ? argv.slice(1) : argv;
+  // --version on every command; the replay command parses its own (getopt prefixes, -V).
+  if (name !== 'replay' && rest.includes('--version')) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
   try {
     const runner = await COMMANDS[name]!();
     return await runner(rest);

@@ -4,6 +4,8 @@
  * Times are in seconds unless the name says otherwise.
  */
 
+import type { Workload } from './workload/spec.js';
+
 /** How session arrivals are spaced. */
 export type ArrivalPattern =
   /** Fixed interval `1/rate` (httperf `--rate R` or `--period=dT`). */
@@ -85,6 +87,8 @@ export interface ReplayOptions {
   readonly startAt?: number;
   /** `--raw-uri-bytes`: send control bytes and DEL in session-file URIs instead of refusing the file. */
   readonly rawUriBytes?: boolean;
+  /** httperf's workload generator and its extra options; absent means --wsesslog (src/workload/spec.ts). */
+  readonly workload?: Workload;
 }
 
 /** Defaults identical to httperf 0.9.0 where httperf has one. */

@@ -85,7 +85,7 @@ describe('the packed package', () => {
 describe('installed from the tarball into an empty project, offline', () => {
   it('npx loadgen --version prints the package version', async () => {
     const { stdout } = await run('npx', ['--offline', 'loadgen', '--version'], { cwd: project, env: npmEnv });
-    expect(stdout.trim()).toBe(`loadgen ${packageJson.version}`);
+    expect(stdout.trim()).toBe(`loadgen ${packageJson.version} (httperf 0.9.0 compatible command line)`);
     expect(existsSync(join(project, 'node_modules', 'loadgen', 'src'))).toBe(false);
   });
 

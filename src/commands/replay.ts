@@ -1,8 +1,10 @@
 /**
- * `loadgen [options] --wsesslog=N,X,FILE`: the httperf-compatible session replay.
- * parse options -> load the session file -> run (optionally --repeat times) -> print the
- * httperf report and loadgen's percentiles -> write --json/--hgrm -> evaluate gates.
+ * `loadgen [httperf options]`: the httperf-compatible run of any httperf workload generator
+ * (--wsesslog, --wsess, --num-conns/--num-calls with --uri, --wlog or --wset).
+ * getopt_long words -> parse options -> plan the workload -> run (optionally --repeat times) ->
+ * print the httperf report and loadgen's percentiles -> write --json/--hgrm -> evaluate gates.
  */
+import { readFileSync } from 'node:fs';
 import { EXIT_RUN_FAILED, signalExitCode, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import { runWorkers } from './workers.js';
@@ -16,15 +18,49 @@ import { formatHgrm } from '../results/hgrm.js';
 import { writeResultsFile } from '../results/io.js';
 import { writeHtmlReport } from '../report/html/index.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
-import { loadSessionFile } from '../session/parse.js';
+import type { SessionFile } from '../session/model.js';
 import { writeFileAtomic } from '../util/files.js';
-import { addReplayOptions, ignoredOptionWarnings, toReplayOptions } from './replay-args.js';
+import { versionLine } from '../version.js';
+import { planWorkload } from '../workload/plan.js';
+import { isSessionWorkload } from '../workload/spec.js';
+import { canonicalArgs } from './getopt.js';
+import { addReplayOptions, ignoredOptionWarnings, replayGrammar, toReplayOptions } from './replay-args.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
 
-const USAGE = `loadgen --server HOST [--port P] --wsesslog=N,X,FILE [--rate R | --period=eT] [options]
+/**
+ * yargs settings after getopt: words are already canonical, and `--no-host-hdr` is an option of
+ * its own, not the negation of a `--host-hdr`.
+ */
+const GETOPT_YARGS_CONFIGURATION = {
+  'camel-case-expansion': false,
+  'duplicate-arguments-array': true,
+  'strip-aliased': true,
+  'boolean-negation': false,
+} as const;
 
-Replays N sessions from FILE (httperf --wsesslog format) against HOST, starting them at
---rate sessions/s, and prints httperf's report followed by latency percentiles.
+
+/** httperf -v's `maximum number of open descriptors` line, from this process's soft limit. */
+function openFilesLine(): string {
+  let limit = 'unknown';
+  try {
+    const m = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) limit = m[1]!;
+  } catch {
+    // Not Linux: say it is unknown rather than guess.
+  }
+  return `loadgen: maximum number of open descriptors = ${limit}`;
+}
+
+const USAGE = `loadgen --server HOST [--port P] WORKLOAD [--rate R | --period=eT] [options]
+
+WORKLOAD is one of httperf's generators:
+  --wsesslog=N,X,FILE             N sessions replayed from FILE (httperf session format)
+  --wsess=N1,N2,X                 N1 sessions of N2 calls, think time X s between bursts
+  --uri U --num-conns N --num-calls C [--burst-length B]
+                                  N connections of C calls each (default: 1 and 1)
+  --wlog=y|n,FILE or --wset=N,X   where the calls' URIs come from, instead of --uri
+Units start at --rate per second; the report is httperf's, followed by latency percentiles.
+Long options may be shortened to any unique prefix, as in httperf (--num-conn, --wsesslo).
 
 Other commands (each has --help):
   loadgen demo      replay sessions/bookofxen.txt against the built-in target
@@ -36,25 +72,34 @@ Other commands (each has --help):
 
 /** Run the replay command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const parser = addConfigOption(addGateOptions(addReplayOptions(commandParser(args, USAGE))))
+  const parser = addConfigOption(addGateOptions(addReplayOptions(commandParser([], USAGE))))
     .option('json', { type: 'string', requiresArg: true, describe: 'write the results document (JSON, schemaVersion 1) to this file' })
     .option('html', { type: 'string', requiresArg: true, describe: 'write a self-contained HTML report (rates, latency over time, percentile plots) to this file' })
     .option('hgrm', { type: 'string', requiresArg: true, describe: 'write the reply-time distribution in HdrHistogram .hgrm format' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the httperf report' })
     .option('repeat', { type: 'number', default: 1, describe: 'run N times and gate on the median of each metric' })
-    .option('workers', { type: 'number', default: 1, describe: 'spread the load over K generator processes (one core each); results are merged exactly' });
-  const argv = (await parser.parseAsync()) as Record<string, unknown>;
-  if (wantsHelp(args)) return 0;
+    .option('workers', { type: 'number', default: 1, describe: 'spread the load over K generator processes (one core each); results are merged exactly' })
+    .parserConfiguration(GETOPT_YARGS_CONFIGURATION);
+  const words = canonicalArgs(args, replayGrammar(parser));
+  const argv = (await parser.parseAsync(words)) as Record<string, unknown>;
+  if (wantsHelp(words)) return 0;
+  if (argv.version === true) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
 
-  const options = toReplayOptions(argv, args);
+  const parsed = toReplayOptions(argv, words);
   const quiet = argv.quiet === true;
   const repeat = Number(argv.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat must be a whole number from 1 to 100');
   const workers = Number(argv.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError('--workers must be a whole number from 1 to 256');
   const gates = await prepareGates(argv);
-  const sessions = await loadSessionFile(options.sessionFile, { rawUriBytes: options.rawUriBytes });
+  const plan = await planWorkload(parsed);
+  const sessions = plan.file;
+  const options = plan.units === parsed.sessions ? parsed : { ...parsed, sessions: plan.units };
   if (!quiet) for (const warning of ignoredOptionWarnings(argv)) process.stderr.write(`${warning}\n`);
+  if (!quiet && options !== parsed) process.stderr.write(`loadgen: the --wlog list holds calls for ${plan.units} of the ${parsed.sessions} connections/sessions asked for; running ${plan.units}\n`);
 
   const docs: ResultsDocument[] = [];
   const stop: StopSignal = {};
@@ -82,8 +127,9 @@ interface StopSignal {
 }
 
 /** One run with its console output (echo line first, report at the end, as httperf). */
-async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<typeof loadSessionFile>>, quiet: boolean, workers: number, stop: StopSignal): Promise<ResultsDocument> {
+async function replayOnce(options: ReplayOptions, sessions: SessionFile, quiet: boolean, workers: number, stop: StopSignal): Promise<ResultsDocument> {
   process.stdout.write(`${formatEchoLine(options)}\n`);
+  if (options.verbose > 0) process.stdout.write(`${openFilesLine()}\n`);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     stop.signal ??= signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
@@ -94,7 +140,7 @@ async function replayOnce(options: ReplayOptions, sessions: Awaited<ReturnType<t
   const progress = !quiet && options.verbose === 0 && process.stderr.isTTY === true;
   const line = new ProgressLine(options, workers);
   const onSample = (sample: TimelineSample, worker = 0): void => {
-    if (options.verbose > 0 && workers === 1) process.stdout.write(`${formatRateSampleLines(sample)}\n`);
+    if (options.verbose > 0 && workers === 1) process.stdout.write(`${formatRateSampleLines(sample, isSessionWorkload(options.workload))}\n`);
     else if (progress) process.stderr.write(line.add(sample, worker));
   };
   try {

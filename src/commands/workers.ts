@@ -16,7 +16,7 @@ import { formatEchoLine } from '../report/httperf.js';
 import { mergeResults } from '../results/merge.js';
 import { readResultsFile, writeResultsFile } from '../results/io.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
-import { loadSessionFile } from '../session/parse.js';
+import { buildSessionFile } from '../workload/plan.js';
 
 const CLI = fileURLToPath(new URL('../../bin/loadgen.js', import.meta.url));
 
@@ -110,7 +110,7 @@ function runChild(taskFile: string, signal: AbortSignal, onSample: (sample: Time
 /** Entry of a worker process (`loadgen __worker TASKFILE`): run the share, write the document. */
 export async function run(args: string[]): Promise<number> {
   const task = JSON.parse(await readFile(args[0]!, 'utf8')) as WorkerTask;
-  const sessions = await loadSessionFile(task.options.sessionFile, { rawUriBytes: task.options.rawUriBytes });
+  const sessions = await buildSessionFile(task.options);
   const controller = new AbortController();
   // Ctrl-C reaches the worker twice (from the terminal and forwarded by the parent): aborting
   // an aborted run is a no-op, and the results measured so far are still written.

@@ -63,6 +63,7 @@ export class Connection implements ReplySink, Watched {
         port: target.port,
         servername: target.serverName,
         rejectUnauthorized: target.rejectUnauthorized,
+        ciphers: target.ciphers,
         ALPNProtocols: ['http/1.1'],
       });
       socket.on('secureConnect', onConnect);
@@ -112,9 +113,12 @@ export class Connection implements ReplySink, Watched {
   /** Close from our side (session over, or HTTP/1.0 after a reply). Pending calls are dropped. */
   close(): void {
     if (this.state === State.Closed) return;
+    const wasOpen = this.state === State.Open;
     this.state = State.Closed;
     this.parser.reset();
-    this.socket.destroy();
+    // --close-with-reset: SO_LINGER 0 in httperf, an RST instead of a FIN.
+    if (wasOpen && this.ctx.options.workload?.closeWithReset) this.socket.resetAndDestroy();
+    else this.socket.destroy();
     this.ctx.watched?.delete(this);
     this.ctx.recorder.connectionClosed(performance.now() - this.connectStart, this.replies);
   }
@@ -135,7 +139,9 @@ export class Connection implements ReplySink, Watched {
     if (this.state !== State.Open) return;
     this.reads++;
     this.bytesSinceIdle += n;
-    this.parser.feed(buf, 0, n);
+    const trace = this.ctx.trace;
+    if (trace?.tracingReplies) trace.feedReply(this, this.parser, buf, n);
+    else this.parser.feed(buf, 0, n);
   }
 
   /** @internal The server closed its side. */
@@ -187,9 +193,11 @@ export class Connection implements ReplySink, Watched {
     this.written--;
     this.replies++;
     const now = performance.now();
+    this.ctx.trace?.replyDone(call, headerBytes, contentBytes, footerBytes);
     this.ctx.recorder.replyCompleted(status, headerBytes, contentBytes, footerBytes, now - call.sendStart, now - call.firstByte);
     if (cookie !== undefined) this.session.cookie = cookie;
-    if (!keepAlive || this.ctx.options.httpVersion === '1.0') {
+    // HTTP/1.0 sessions close after each reply (httperf's session rules); its connection mode keeps a kept-alive connection.
+    if (!keepAlive || (this.ctx.options.httpVersion === '1.0' && !this.session.connectionMode)) {
       // The server (or HTTP/1.0) ends the connection here: calls behind this one go elsewhere.
       const rest = this.queue.splice(0);
       this.written = 0;
@@ -252,6 +260,7 @@ export class Connection implements ReplySink, Watched {
       call.writtenAtRead = this.reads;
       call.deadline = replyTimeoutMs > 0 ? now + replyTimeoutMs : 0;
       recorder.requestWritten(bytes.length);
+      this.ctx.trace?.requestWritten(call, bytes);
     }
     this.written = queue.length;
     this.socket.write(parts === null ? single! : Buffer.concat(parts));

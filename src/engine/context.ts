@@ -5,11 +5,14 @@
 import type { ReplayOptions } from '../options.js';
 import type { Recorder } from '../record/recorder.js';
 import type { PreparedRequest } from '../http/request.js';
+import type { Tracer } from '../workload/trace.js';
 
 /** A session template with its requests' bytes built once. */
 export interface PreparedTemplate {
   readonly bursts: ReadonlyArray<{ readonly requests: readonly PreparedRequest[]; readonly thinkMs: number }>;
   readonly requestCount: number;
+  /** See SessionTemplate.pipelineBursts. */
+  readonly pipelineBursts: boolean;
 }
 
 /** Where and how to connect, resolved once at start (httperf resolves the host once too). */
@@ -21,6 +24,8 @@ export interface Target {
   /** SNI name (omitted for IP literals). */
   readonly serverName: string | undefined;
   readonly rejectUnauthorized: boolean;
+  /** --ssl-ciphers: OpenSSL cipher list (undefined: Node's default). */
+  readonly ciphers?: string;
 }
 
 /** Connections with something in progress, checked by the run's single watchdog timer. */
@@ -41,6 +46,8 @@ export interface EngineContext {
   readonly watched: Set<Watched> | null;
   /** Re-sends allowed per call (quiet reconnects and --retry-on-failure alike). */
   readonly maxResends: number;
+  /** --print-request / --print-reply trace lines; null when off. */
+  readonly trace?: Tracer | null;
   /** Called when a session is destroyed (success or failure), after its result is recorded. */
   sessionDestroyed(session: object): void;
 }

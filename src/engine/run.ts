@@ -20,6 +20,7 @@ import { prepareTemplates, resolveTarget } from './plan.js';
 import { Session } from './session.js';
 import { intendedStart, waitUntil, wallClockMs } from './start-at.js';
 import { StallNotice } from './stall.js';
+import { Tracer } from '../workload/trace.js';
 
 export interface ReplayHooks {
   /** Called with each 5-s sample as it is taken, and the recorder it was cut from (the sweep
@@ -47,6 +48,7 @@ class Run implements EngineContext {
   readonly connectTimeoutMs: number;
   readonly watched: Set<Watched> | null;
   readonly maxResends: number;
+  readonly trace: Tracer | null;
   private readonly schedule: ArrivalSchedule;
   private readonly live = new Set<Session>();
   private created = 0;
@@ -82,6 +84,8 @@ class Run implements EngineContext {
     this.watched = options.timeout > 0 ? new Set() : null;
     this.maxResends = Math.max(3, options.retryOnFailure ? options.maxRetries : 0);
     this.schedule = createArrivalSchedule(options.arrival, options.seed);
+    const print = options.workload;
+    this.trace = print?.printRequest || print?.printReply ? new Tracer(print.printRequest, print.printReply, (text) => process.stdout.write(text)) : null;
   }
 
   execute(): Promise<ResultsDocument> {

@@ -42,14 +42,20 @@ export class Session {
     /** performance.now() ms when it was created. */
     private readonly createdAt: number,
   ) {
-    this.slots = new Array<Connection | null>(ctx.options.maxConnections).fill(null);
-    this.capacity = ctx.options.maxConnections * ctx.options.maxPipedCalls;
+    // Connection mode (httperf's call_seq): one connection, a whole burst pipelined whatever --max-piped-calls says.
+    this.slots = new Array<Connection | null>(template.pipelineBursts ? 1 : ctx.options.maxConnections).fill(null);
+    this.capacity = template.pipelineBursts ? Infinity : ctx.options.maxConnections * ctx.options.maxPipedCalls;
     this.burstTarget = template.bursts[0]!.requests.length;
   }
 
   /** True while one of the session's connections waits for a reply. */
   get awaitingReply(): boolean {
     return this.slots.some((conn) => conn !== null && conn.awaitingReply);
+  }
+
+  /** httperf's connection mode (one connection doing its calls in pipelined bursts). */
+  get connectionMode(): boolean {
+    return this.template.pipelineBursts;
   }
 
   start(): void {
@@ -137,7 +143,7 @@ export class Session {
   private issueCalls(): void {
     const burst = this.template.bursts[this.burstIndex]!.requests;
     let n: number;
-    if (this.nextInBurst === 0) n = 1;
+    if (this.nextInBurst === 0 && !this.template.pipelineBursts) n = 1;
     else n = Math.min(burst.length - this.nextInBurst, this.capacity - this.outstanding);
     if (n === 1) {
       this.outstanding++;

@@ -16,7 +16,8 @@ export const USER_AGENT = 'loadgen/0.1';
  * string with `wireBytes`.
  */
 export interface RequestContext {
-  readonly hostHeader: string;
+  /** Host header value; null sends none (--no-host-hdr). */
+  readonly hostHeader: string | null;
   readonly httpVersion: '1.1' | '1.0';
   /** Already unescaped extra header text, each ending in CRLF. */
   readonly addHeaders: readonly string[];
@@ -47,7 +48,7 @@ export function prepareRequest(req: SessionRequest, ctx: RequestContext): Prepar
   if (!ownAgent) head += `User-Agent: ${USER_AGENT}\r\n`;
   // HTTP/1.0 mode advertises keep-alive like httperf, although the client closes after each reply.
   if (ctx.httpVersion === '1.0') head += 'Connection: keep-alive\r\n';
-  head += `Host: ${ctx.hostHeader}\r\n`;
+  if (ctx.hostHeader !== null) head += `Host: ${ctx.hostHeader}\r\n`;
   for (const extra of ctx.addHeaders) head += extra;
   const body = req.body && req.body.length > 0 ? req.body : undefined;
   if (body) head += `Content-length: ${body.length}\r\n`;

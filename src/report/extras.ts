@@ -8,6 +8,7 @@
  * `Reply time`, `Net I/O:`, `Errors: total`); every line starts with a row label or
  * `loadgen`/`generator`.
  */
+import { isSessionWorkload } from '../workload/spec.js';
 import { ratio } from '../results/derive.js';
 import type { HistogramName, HistogramSummary, ResultsDocument } from '../results/schema.js';
 import { fixed, padLeft, padRight } from './printf.js';
@@ -71,7 +72,11 @@ function formatRow(row: Row, summary: HistogramSummary | undefined): string {
  */
 export function formatExtras(doc: ResultsDocument): string {
   const header = padRight('latency', LABEL_WIDTH) + COLUMNS.map((col) => padLeft(col, VALUE_WIDTH)).join('');
-  const table = ROWS.map((row) => formatRow(row, doc.histograms[row.name]));
+  // In httperf's connection mode a unit is a connection: its lifetime row is the connection's.
+  const sessions = isSessionWorkload(doc.run.options.workload);
+  const unit = sessions ? 'sessions' : 'connections';
+  const rows = sessions ? ROWS : ROWS.filter((row) => row.name !== 'sessionLifetime');
+  const table = rows.map((row) => formatRow(sessions || row.name !== 'startLag' ? row : { ...row, label: 'connection start lag' }, doc.histograms[row.name]));
 
   const gen = doc.generator;
   const cpuPercent = 100 * ratio(gen.cpuUserSeconds + gen.cpuSystemSeconds, doc.duration);
@@ -82,11 +87,11 @@ export function formatExtras(doc: ResultsDocument): string {
     ...table,
     '',
     `generator: CPU ${fixed(cpuPercent, 1)}% of one core; event-loop delay p50 ${fixed(gen.eventLoopDelayP50Ms, 3)} ms p99 ${fixed(gen.eventLoopDelayP99Ms, 3)} ms max ${fixed(gen.eventLoopDelayMaxMs, 3)} ms`,
-    `generator: late sessions (> ${LATE_SESSION_THRESHOLD_MS} ms) ${gen.lateSessions} of ${doc.counters.sessionsCreated}; quiet reconnects ${doc.counters.quietReconnects}; re-sent calls ${doc.counters.retries}`,
+    `generator: late ${unit} (> ${LATE_SESSION_THRESHOLD_MS} ms) ${gen.lateSessions} of ${doc.counters.sessionsCreated}; quiet reconnects ${doc.counters.quietReconnects}; re-sent calls ${doc.counters.retries}`,
   ];
   if (gen.lateSessions > 0) {
     lines.push(
-      'generator: warning: sessions started late, so the generator (not only the server) limited the load;',
+      `generator: warning: ${unit} started late, so the generator (not only the server) limited the load;`,
       'generator: see "first reply from intended start" for latency as users would have seen it',
     );
   }

@@ -10,6 +10,7 @@
  * beyond 100 s; stddevs are never negative.
  */
 import type { ReplayOptions } from '../options.js';
+import { isSessionWorkload, type PrintParts } from '../workload/spec.js';
 import { deriveRates, errorTotal, ratio } from '../results/derive.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
 import { fixed, g, padRight } from './printf.js';
@@ -37,17 +38,21 @@ function arrivalItem(arrival: ReplayOptions['arrival']): string | undefined {
  * Returned without a line break.
  */
 export function formatEchoLine(options: ReplayOptions): string {
+  const w = options.workload;
   const items: (string | undefined | false)[] = [
     'loadgen',
     options.verbose > 0 && '--verbose',
+    printItem('--print-reply', w?.printReply),
+    printItem('--print-request', w?.printRequest),
     options.hog && '--hog',
+    w?.closeWithReset === true && '--close-with-reset',
     options.thinkTimeout > 0 && `--think-timeout=${g(options.thinkTimeout)}`,
     options.timeout > 0 && `--timeout=${g(options.timeout)}`,
     `--client=${options.client.id}/${options.client.count}`,
     `--server=${options.server}`,
     options.serverName !== undefined && `--server_name=${options.serverName}`,
     options.port !== 0 && `--port=${options.port}`,
-    '--uri=/',
+    `--uri=${w?.uri ?? '/'}`,
     options.failureStatus > 0 && `--failure-status=${options.failureStatus}`,
     options.httpVersion !== '1.1' && `--http-version=${options.httpVersion}`,
     options.maxConnectionsSet && `--max-connections=${options.maxConnections}`,
@@ -58,20 +63,40 @@ export function formatEchoLine(options: ReplayOptions): string {
     `--recv-buffer=${options.recvBuffer}`,
     options.sessionCookies && '--session-cookies',
     options.ssl && '--ssl',
+    w?.sslCiphers !== undefined && `--ssl-ciphers=${w.sslCiphers}`,
+    w?.sslNoReuse === true && '--ssl-no-reuse',
     ...options.addHeadersRaw.map((raw) => `--add-header='${raw}'`),
-    `--wsesslog=${options.sessions},${fixed(options.thinkTime, 3)},${options.sessionFile}`,
+    w?.method !== undefined && `--method=${w.method}`,
+    ...generatorItems(options),
   ];
   return items.filter((item): item is string => typeof item === 'string').join(' ');
 }
 
+/** `--print-reply` (both parts) or `--print-reply=header|body`, as httperf echoes it. */
+function printItem(name: string, parts: PrintParts | undefined): string | undefined {
+  if (parts === undefined) return undefined;
+  return parts === 'all' ? name : `${name}=${parts}`;
+}
+
+/** The echo line's last items: the workload generator (httperf prints no item for --wlog). */
+function generatorItems(options: ReplayOptions): string[] {
+  const g = options.workload?.generator ?? { kind: 'wsesslog' as const };
+  if (g.kind === 'wsesslog') return [`--wsesslog=${options.sessions},${fixed(options.thinkTime, 3)},${options.sessionFile}`];
+  const items = g.kind === 'wsess' ? [`--wsess=${g.sessions},${g.calls},${fixed(g.thinkTime, 3)}`] : [`--num-conns=${g.connections}`, `--num-calls=${g.calls}`];
+  if (g.burstLength !== 1) items.push(`--burst-length=${g.burstLength}`);
+  if (g.uris.kind === 'wset') items.push(`--wset=${g.uris.files},${fixed(g.uris.missRate, 3)}`);
+  return items;
+}
+
 /**
- * The two lines httperf -v prints at each 5-s sample (`reply-rate = %-8.1f`, then
+ * The lines httperf -v prints at each 5-s sample (`reply-rate = %-8.1f`, then in session modes
  * `session-rate = %-8.1f`, trailing spaces included), joined by a line break.
  */
-export function formatRateSampleLines(sample: TimelineSample): string {
+export function formatRateSampleLines(sample: TimelineSample, sessions = true): string {
   const replyRate = ratio(sample.replies, sample.interval);
   const sessionRate = ratio(sample.sessionsSucceeded, sample.interval);
-  return `reply-rate = ${padRight(fixed(replyRate, 1), 8)}\nsession-rate = ${padRight(fixed(sessionRate, 1), 8)}`;
+  const reply = `reply-rate = ${padRight(fixed(replyRate, 1), 8)}`;
+  return sessions ? `${reply}\nsession-rate = ${padRight(fixed(sessionRate, 1), 8)}` : reply;
 }
 
 /** Sample standard deviation (n - 1) from a count, a sum and a sum of squares; never negative. */
@@ -163,13 +188,17 @@ export function formatHttperfReport(doc: ResultsDocument): string {
     `Errors: total ${errorTotal(e)} client-timo ${e.clientTimeout} socket-timo ${e.socketTimeout} connrefused ${e.connRefused} connreset ${e.connReset}`,
     `Errors: fd-unavail ${e.fdUnavail} addrunavail ${e.addrUnavail} ftab-full ${e.ftabFull} other ${e.other}`,
     ...faultLines(c),
+  ];
+  // httperf prints the Session block only when a session generator (--wsess, --wsesslog) ran.
+  if (!isSessionWorkload(doc.run.options.workload)) return `${lines.join('\n')}\n`;
+  lines.push(
     '',
     `Session rate [sess/s]: min ${f2(sessionSamples.min)} avg ${f2(rates.sessionRate)} max ${f2(sessionSamples.max)} stddev ${f2(sessionSamples.stddev)} (${c.sessionsSucceeded}/${c.sessionsSucceeded + c.sessionsFailed})`,
     `Session: avg ${f2(ratio(c.sessionsSucceededConnections, c.sessionsSucceeded))} connections/session`,
     `Session lifetime [s]: ${f1(ratio(c.sessionLifetimeSum, c.sessionsSucceeded))}`,
     `Session failtime [s]: ${f1(ratio(c.sessionFailtimeSum, c.sessionsFailed))}`,
     `Session length histogram: ${sessionLengths(c.sessionLengthHistogram).join(' ')}`,
-  ];
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -47,6 +47,11 @@ export interface SessionTemplate {
   readonly bursts: readonly Burst[];
   /** 1-based line where the template's first request is. */
   readonly line: number;
+  /**
+   * httperf's connection mode (--num-calls/--burst-length): every call of a burst is written at
+   * once and the next burst follows the last reply at once. Absent/false: the session rules.
+   */
+  readonly pipelineBursts?: boolean;
 }
 
 /** A parsed session file. Session k (0-based) replays template `k % templates.length`. */
