@@ -4,13 +4,12 @@
  * "line too long" each, in their place in the line numbering. The CLI runs in a subprocess with a
  * generous timeout: the assertions are on counts and messages, never on time.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { createGzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LINE_BYTES, readBlocks } from '../src/convert/read.js';
@@ -23,17 +22,9 @@ const [BEFORE, AFTER] = readFileSync(`${FIXTURES}nasa-excerpt.log`, 'utf8').spli
 const TIMEOUT_MS = 90_000;
 let dir: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'convert-long-'));
-  // `npm test` builds first; when run alone, build if dist/ is missing or older than the sources.
-  const needed: [string, string][] = [
-    ['dist/convert/read.js', 'src/convert/read.ts'],
-    ['dist/convert/convert.js', 'src/convert/convert.ts'],
-    ['dist/convert/command.js', 'src/convert/command.ts'],
-  ];
-  const stale = needed.some(([out, src]) => !existsSync(join(ROOT, out)) || statSync(join(ROOT, out)).mtimeMs < statSync(join(ROOT, src)).mtimeMs);
-  if (stale) await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT }).catch(() => undefined);
-}, 120_000);
+});
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

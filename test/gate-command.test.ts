@@ -113,6 +113,10 @@ describe('loadgen gate: sweeps, config and reports', () => {
       'server: 127.0.0.1',
       'wsesslog: 10,0,sessions/demo.log',
       'rate: 20',
+      // Keys only the replay command has (issue 12: `workers` used to be "Unknown argument").
+      'workers: 2',
+      'html: run.html',
+      'num-conns: 5',
       'assert:',
       '  - response_time.p99 < 50ms',
       '  - error_rate < 1%',

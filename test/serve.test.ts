@@ -1,5 +1,4 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -11,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { parseSessionFile } from '../src/session/parse.js';
 import { WorkerPool } from '../src/serve/capacity.js';
-import { parseServeArgs, run } from '../src/serve/command.js';
+import { parseServeArgs, run } from '../src/commands/serve.js';
 import { startDemoServer, type DemoServer } from '../src/serve/server.js';
 import { SIZE_RANGES, bodySizeFor, contentTypeFor, fileKind, type FileKind } from '../src/serve/sizes.js';
 import { makeSite, siteFileFor } from '../src/serve/site.js';
@@ -334,19 +333,7 @@ describe('built CLI and tools', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'loadgen-serve-test-'));
-    // `npm test` builds first; when run alone, build if dist/ is missing or older than the sources.
-    const needed: [string, string][] = [
-      ['dist/cli.js', 'src/cli.ts'],
-      ['dist/serve/command.js', 'src/serve/command.ts'],
-      ['dist/serve/server.js', 'src/serve/server.ts'],
-      ['dist/serve/capacity.js', 'src/serve/capacity.ts'],
-      ['dist/serve/site.js', 'src/serve/site.ts'],
-      ['dist/serve/sizes.js', 'src/serve/sizes.ts'],
-    ];
-    const stale = needed.some(([out, src]) => !existsSync(join(ROOT, out)) || statSync(join(ROOT, out)).mtimeMs < statSync(join(ROOT, src)).mtimeMs);
-    // Type errors elsewhere in a half-finished tree still emit JavaScript, so the exit code is not checked.
-    if (stale) await exec('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT }).catch(() => undefined);
-  }, 120_000);
+  });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
   });

@@ -5,7 +5,7 @@
  * gates are not evaluated and the exit code is 3.
  */
 import { EXIT_RUN_FAILED, UsageError } from '../errors.js';
-import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
+import { addGateOptions, prepareGates, runGates } from './gate-options.js';
 import { collectFrames, formatStartSpread, podName, type Collection } from '../kube/collect.js';
 import { readFrames } from '../kube/frame.js';
 import { formatExtras } from '../report/extras.js';

@@ -5,12 +5,13 @@
  * print the httperf report and loadgen's percentiles -> write --json/--hgrm -> evaluate gates.
  */
 import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
 import { EXIT_RUN_FAILED, signalExitCode, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import { runWorkers } from './workers.js';
 import { ProgressLine } from './progress.js';
 import { addConfigOption } from '../config/load.js';
-import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
+import { addGateOptions, prepareGates, runGates } from './gate-options.js';
 import type { ReplayOptions } from '../options.js';
 import { formatExtras } from '../report/extras.js';
 import { formatEchoLine, formatHttperfReport, formatRateSampleLines } from '../report/httperf.js';
@@ -70,16 +71,22 @@ Other commands (each has --help):
   loadgen gate      CI gates on saved results
   loadgen report    print (and merge) saved results`;
 
-/** Run the replay command; resolves to the exit code. */
-export async function run(args: string[]): Promise<number> {
-  const parser = addConfigOption(addGateOptions(addReplayOptions(commandParser([], USAGE))))
+/** The replay command's own options (outputs, repeats, workers), beside the httperf ones. */
+export function addReplayCommandOptions<T>(y: Argv<T>) {
+  return y
     .option('json', { type: 'string', requiresArg: true, describe: 'write the results document (JSON, schemaVersion 1) to this file' })
     .option('html', { type: 'string', requiresArg: true, describe: 'write a self-contained HTML report (rates, latency over time, percentile plots) to this file' })
     .option('hgrm', { type: 'string', requiresArg: true, describe: 'write the reply-time distribution in HdrHistogram .hgrm format' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the httperf report' })
     .option('repeat', { type: 'number', default: 1, describe: 'run N times and gate on the median of each metric' })
-    .option('workers', { type: 'number', default: 1, describe: 'spread the load over K generator processes (one core each); results are merged exactly' })
-    .parserConfiguration(GETOPT_YARGS_CONFIGURATION);
+    .option('workers', { type: 'number', default: 1, describe: 'spread the load over K generator processes (one core each); results are merged exactly' });
+}
+
+/** Run the replay command; resolves to the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const parser = addReplayCommandOptions(addConfigOption(addGateOptions(addReplayOptions(commandParser([], USAGE))))).parserConfiguration(
+    GETOPT_YARGS_CONFIGURATION,
+  );
   const words = canonicalArgs(args, replayGrammar(parser));
   const argv = (await parser.parseAsync(words)) as Record<string, unknown>;
   if (wantsHelp(words)) return 0;

@@ -12,7 +12,5 @@ export { evaluateGates, metricValue, median, gateExitCode } from './evaluate.js'
 export type { GateResult, GateStatus, BaselineSpec } from './evaluate.js';
 export { formatVerdictTable, toJUnitXml, toMarkdown, writeGateReports, gateSummaryLine, escapeXml } from './report.js';
 export type { GateReportTargets, JUnitOptions } from './report.js';
-export { addGateOptions, prepareGates, runGates } from './options.js';
-export type { GateSpec, GateArgv, RunGatesOptions } from './options.js';
 export { readGateDocument } from './read.js';
 export { formatValue } from './units.js';

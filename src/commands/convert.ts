@@ -13,16 +13,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
 import { pipeline } from 'node:stream/promises';
-import { commandParser } from '../commands/yargs-common.js';
+import { commandParser } from './yargs-common.js';
 import { UsageError } from '../errors.js';
 import type { HttpMethod } from '../session/model.js';
 import { SESSION_METHODS } from '../session/parse.js';
-import { Converter, renamedParser, noUsableLine, type PiecesSink } from './convert.js';
-import { DETECT_SAMPLE_LINES, detectFormat, resolveFormat } from './formats/index.js';
-import { DEFAULT_ASSET_EXTENSIONS, DEFAULT_CONVERT_OPTIONS, type ClientKey, type ConvertOptions } from './options.js';
-import { formatProfile } from './profile.js';
-import { checkInputs, orderByFirstTime, peekLines, readBlocks } from './read.js';
-import type { LineParser } from './record.js';
+import { Converter, renamedParser, noUsableLine, type PiecesSink } from '../convert/convert.js';
+import { DETECT_SAMPLE_LINES, detectFormat, resolveFormat } from '../convert/formats/index.js';
+import { DEFAULT_ASSET_EXTENSIONS, DEFAULT_CONVERT_OPTIONS, type ClientKey, type ConvertOptions } from '../convert/options.js';
+import { formatProfile } from '../convert/profile.js';
+import { checkInputs, orderByFirstTime, peekLines, readBlocks } from '../convert/read.js';
+import type { LineParser } from '../convert/record.js';
 
 /** What `parseConvertArgs` returns. */
 export interface ConvertSettings {

@@ -5,14 +5,15 @@
  * 1 a gate failed, 2 usage or input error (including no gate at all).
  */
 import yargs from 'yargs';
-import { addReplayOptions } from '../commands/replay-args.js';
-import { commandParser, wantsHelp } from '../commands/yargs-common.js';
+import { addReplayOptions } from './replay-args.js';
+import { addReplayCommandOptions } from './replay.js';
+import { commandParser, wantsHelp } from './yargs-common.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { METRICS } from './metrics.js';
-import { addGateOptions, prepareGates, runGates } from './options.js';
-import { readGateDocument } from './read.js';
-import { unitsFor } from './units.js';
+import { METRICS } from '../gate/metrics.js';
+import { addGateOptions, prepareGates, runGates } from './gate-options.js';
+import { readGateDocument } from '../gate/read.js';
+import { unitsFor } from '../gate/units.js';
 
 const USAGE = `loadgen gate RESULTS.json [MORE.json ...] --assert EXPR ... [options]
 
@@ -22,10 +23,14 @@ Exit codes: 0 all gates passed, 1 a gate failed, 2 usage or input error.`;
 
 /** Options of the replay command, which a config file shared with `loadgen --config` may hold. */
 function replayOnlyKeys(): Set<string> {
+  // The replay command's own parser is the one list of its keys (aliases included).
   // getOptions() is part of yargs' API but missing from its type definitions.
-  const described = addReplayOptions(yargs([])) as unknown as { getOptions(): { key: Record<string, unknown> } };
-  const keys = Object.keys(described.getOptions().key).filter((k) => k !== 'help' && k !== 'version');
-  return new Set([...keys, 'v', 'json', 'hgrm', 'quiet', 'q', 'repeat']);
+  const described = addReplayCommandOptions(addReplayOptions(yargs([]).version(false))) as unknown as {
+    getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> };
+  };
+  const { key, alias } = described.getOptions();
+  const names = [...Object.keys(key), ...Object.values(alias).flat()];
+  return new Set(names.filter((k) => k !== 'help' && k !== 'version'));
 }
 
 /**

@@ -6,28 +6,28 @@
  * Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage, 3 nothing measured,
  * 130/143 stopped by SIGINT/SIGTERM (partial outputs written, gates not evaluated).
  */
-import { commandParser } from '../commands/yargs-common.js';
-import { addReplayOptions, toReplayOptions } from '../commands/replay-args.js';
+import { commandParser } from './yargs-common.js';
+import { addReplayOptions, toReplayOptions } from './replay-args.js';
 import { addConfigOption } from '../config/load.js';
 import { RunFailedError, signalExitCode, UsageError } from '../errors.js';
-import { addGateOptions, prepareGates, runGates } from '../gate/index.js';
+import { addGateOptions, prepareGates, runGates } from './gate-options.js';
 import type { ReplayOptions } from '../options.js';
 import { runReplay } from '../engine/run.js';
 import { loadSessionFile } from '../session/parse.js';
 import type { SessionFile } from '../session/model.js';
 import { VERSION } from '../version.js';
-import { formatSweepCsv, separatorFor } from './csv.js';
-import { sessionShape } from './demand.js';
-import type { ScheduleRunner } from './driver.js';
-import { measurementSeconds, SAMPLE_SECONDS, warmupSeconds, type TimingRules } from './plan.js';
-import { withoutThinkTimes } from './probe.js';
-import { progressLine } from './progress.js';
+import { formatSweepCsv, separatorFor } from '../sweep/csv.js';
+import { sessionShape } from '../sweep/demand.js';
+import type { ScheduleRunner } from '../sweep/driver.js';
+import { measurementSeconds, SAMPLE_SECONDS, warmupSeconds, type TimingRules } from '../sweep/plan.js';
+import { withoutThinkTimes } from '../sweep/probe.js';
+import { progressLine } from '../sweep/progress.js';
 import { writeFileAtomic } from '../util/files.js';
-import { parsePercent, parseRates, parseSlo, parseTargets } from './spec.js';
-import { renderSweepHtml, renderSweepSvg } from './svg.js';
-import { measuredAnything, runSweep } from './sweep.js';
-import type { SweepSettings } from './schema.js';
-import { formatStepDesign, formatStepHeader, formatStepLine, formatVerdicts } from './table.js';
+import { parsePercent, parseRates, parseSlo, parseTargets } from '../sweep/spec.js';
+import { renderSweepHtml, renderSweepSvg } from '../sweep/svg.js';
+import { measuredAnything, runSweep } from '../sweep/sweep.js';
+import type { SweepSettings } from '../sweep/schema.js';
+import { formatStepDesign, formatStepHeader, formatStepLine, formatVerdicts } from '../sweep/table.js';
 
 const USAGE = `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] --rates LOW:HIGH:STEP [options]
 

@@ -5,13 +5,13 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
-import { evaluateGates, gateExitCode, type BaselineSpec } from './evaluate.js';
-import { parseAssertion, type Assertion } from './expression.js';
-import { isSweepDocument, type GateDocument } from './metrics.js';
-import { readGateDocument } from './read.js';
-import { notEvaluated, partialVerdict } from './partial.js';
-import { parseRegression } from './regression.js';
-import { formatVerdictTable, writeGateReports } from './report.js';
+import { evaluateGates, gateExitCode, type BaselineSpec } from '../gate/evaluate.js';
+import { parseAssertion, type Assertion } from '../gate/expression.js';
+import { isSweepDocument, type GateDocument } from '../gate/metrics.js';
+import { readGateDocument } from '../gate/read.js';
+import { notEvaluated, partialVerdict } from '../gate/partial.js';
+import { parseRegression } from '../gate/regression.js';
+import { formatVerdictTable, writeGateReports } from '../gate/report.js';
 
 /** Add the gate options to a yargs instance. */
 export function addGateOptions<T>(y: Argv<T>) {

@@ -3,11 +3,11 @@
  *
  *   loadgen serve --port P [--host 127.0.0.1] [--sessions FILE] [--service-time MS] [--concurrency N]
  */
-import { commandParser } from '../commands/yargs-common.js';
+import { commandParser } from './yargs-common.js';
 import { UsageError } from '../errors.js';
 import type { SessionFile } from '../session/model.js';
 import { loadSessionFile } from '../session/parse.js';
-import { startDemoServer, type DemoServer, type DemoServerStats } from './server.js';
+import { startDemoServer, type DemoServer, type DemoServerStats } from '../serve/server.js';
 
 /** Settings of one `loadgen serve` run, validated. */
 export interface ServeSettings {
