@@ -69,7 +69,10 @@ Other commands (each has --help):
   loadgen convert   access logs to session files
   loadgen sweep     rising rates until the server stops keeping up: the capacity knee
   loadgen gate      CI gates on saved results
-  loadgen report    print (and merge) saved results`;
+  loadgen report    print (and merge) saved results; --html draws them
+  loadgen kube      Kubernetes manifests: one replay over N pods (an Indexed Job)
+  loadgen collect   merge the pods' results from kubectl logs into one report and gates
+  loadgen pod       a replay that prints its results as one framed line (what kube's pods run)`;
 
 /** The replay command's own options (outputs, repeats, workers), beside the httperf ones. */
 export function addReplayCommandOptions<T>(y: Argv<T>) {
