@@ -128,6 +128,7 @@ export class Connection implements ReplySink, Watched {
     if (this.state !== State.Open) return;
     this.bytesSinceIdle += n;
     this.parser.feed(buf, 0, n);
+    this.ctx.arrivalsDue();
   }
 
   /** @internal The server closed its side. */

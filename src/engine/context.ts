@@ -43,4 +43,6 @@ export interface EngineContext {
   readonly maxResends: number;
   /** Called when a session is destroyed (success or failure), after its result is recorded. */
   sessionDestroyed(session: object): void;
+  /** Called after each socket read: starts any session that fell due meanwhile (cheap when none did). */
+  arrivalsDue(): void;
 }

@@ -28,7 +28,24 @@ export function recordMs(histogram: Histogram, ms: number): void {
   let us = Math.round(ms * 1000);
   if (us < 0) us = 0;
   else if (us > HISTOGRAM_MAX_US) us = HISTOGRAM_MAX_US;
-  histogram.recordValue(us);
+  recordUs(histogram, us);
+}
+
+/**
+ * Record a whole number of microseconds in [0, HISTOGRAM_MAX_US]. This is the engine's hottest
+ * call (four per reply): hdr-histogram-js's own recordValue finds the slot with Math.log2 and
+ * Math.pow and checks the range on every call; for our fixed range (unit 1, values below 2^32)
+ * the same slot is a count-leading-zeros and a shift. Its result is the library's exactly
+ * (test/results-histogram.test.ts compares the encodings).
+ */
+export function recordUs(histogram: Histogram, us: number): void {
+  const h = histogram as hdr.JsHistogram;
+  const magnitude = h.subBucketHalfCountMagnitude;
+  let bucket = 31 - Math.clz32(us) - magnitude;
+  if (bucket < 0) bucket = 0;
+  h.incrementCountAtIndex(((bucket + 1) << magnitude) + (us >>> bucket) - h.subBucketHalfCount);
+  h.updateMinAndMax(us);
+  h.incrementTotalCount();
 }
 
 /** Summary plus exact compressed encoding, as stored in the results document. */
