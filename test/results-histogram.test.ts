@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as hdr from 'hdr-histogram-js';
-import { HISTOGRAM_MAX_US, newHistogram, recordMs, recordUs, summarize } from '../src/results/histogram.js';
+import { HISTOGRAM_MAX_US, meanAndStdDev, newHistogram, recordMs, recordUs, summarize } from '../src/results/histogram.js';
 import { newBucketHistogram } from '../src/results/fine-timeline.js';
 import { Erand48 } from '../src/schedule/erand48.js';
 
@@ -41,5 +41,17 @@ describe('recordUs (fast HDR slot)', () => {
     expect(s.count).toBe(3);
     expect(s.max).toBeGreaterThanOrEqual(HISTOGRAM_MAX_US);
     expect(h.getCountAtValue(1235)).toBe(1);
+  });
+});
+
+describe('meanAndStdDev', () => {
+  it("gives exactly the library's mean and standard deviation", () => {
+    const h = newHistogram();
+    for (const v of sampleValues()) recordUs(h, v);
+    expect(meanAndStdDev(h)).toEqual([h.mean, h.stdDeviation]);
+    const small = newHistogram();
+    for (const v of [5, 5, 17, 250, 1_000_001]) recordUs(small, v);
+    expect(meanAndStdDev(small)).toEqual([small.mean, small.stdDeviation]);
+    expect(meanAndStdDev(newHistogram())).toEqual([0, 0]);
   });
 });

@@ -54,13 +54,14 @@ export function summarize(histogram: Histogram): HistogramSummary {
   const max = empty ? 0 : histogram.maxValue;
   // HDR reports a percentile as the top of its bucket (up to 0.1% high); never above the true max.
   const at = (p: number): number => Math.min(max, histogram.getValueAtPercentile(p));
+  const [mean, stddev] = meanAndStdDev(histogram);
   return {
     unit: 'us',
     count: histogram.totalCount,
     min: empty ? 0 : histogram.minNonZeroValue === Number.MAX_SAFE_INTEGER ? 0 : histogram.minNonZeroValue,
     max,
-    mean: empty ? 0 : histogram.mean,
-    stddev: empty ? 0 : histogram.stdDeviation,
+    mean,
+    stddev,
     p50: at(50),
     p90: at(90),
     p99: at(99),
@@ -68,6 +69,33 @@ export function summarize(histogram: Histogram): HistogramSummary {
     p9999: at(99.99),
     encoded: hdr.encodeIntoCompressedBase64(histogram),
   };
+}
+
+/**
+ * The library's mean and standard deviation, the same sums in the same order, from one plain
+ * walk of the counts: its getters step an iterator object per recorded value, and stdDeviation
+ * computes the mean again (together ~12 ms per histogram of a 5,000-session run, paid at the end
+ * of every run and sweep step).
+ */
+export function meanAndStdDev(histogram: Histogram): [mean: number, stddev: number] {
+  const h = histogram as hdr.JsHistogram;
+  const n = h.totalCount;
+  if (n === 0) return [0, 0];
+  const length = h.countsArrayLength;
+  let total = 0;
+  for (let i = 0; i < length; i++) {
+    const count = h.getCountAtIndex(i);
+    if (count !== 0) total += h.medianEquivalentValue(h.valueFromIndex(i)) * count;
+  }
+  const mean = total / n;
+  let deviations = 0;
+  for (let i = 0; i < length; i++) {
+    const count = h.getCountAtIndex(i);
+    if (count === 0) continue;
+    const deviation = h.medianEquivalentValue(h.valueFromIndex(i)) - mean;
+    deviations += deviation * deviation * count;
+  }
+  return [mean, Math.sqrt(deviations / n)];
 }
 
 /** Decode a histogram stored in a results document. */
