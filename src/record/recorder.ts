@@ -5,7 +5,7 @@
  * number fields so recording a reply is a handful of additions and three histogram records.
  */
 import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
-import { HISTOGRAM_MAX_US, newHistogram, recordMs, recordUs, type Histogram } from '../results/histogram.js';
+import { msToUs, newHistogram, recordMs, recordUs, type Histogram } from '../results/histogram.js';
 import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket, zeroErrors } from '../results/fine-timeline.js';
 
 /** httperf's error categories, keyed by the field of ErrorCounters. */
@@ -74,12 +74,6 @@ export interface BucketHealth {
   cpuSeconds: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
-}
-
-/** Milliseconds (performance.now() differences) to whole microseconds in the histograms' range. */
-function toUs(ms: number): number {
-  const us = Math.round(ms * 1000);
-  return us < 0 ? 0 : us > HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : us;
 }
 
 /**
@@ -185,7 +179,7 @@ export class Recorder {
   replyStarted(responseMs: number): void {
     this.counters.responseTimeSumMs += responseMs;
     this.counters.responseTimeCount++;
-    const us = toUs(responseMs);
+    const us = msToUs(responseMs);
     recordUs(this.histograms.responseTime, us);
     const bucket = this.openBucket;
     recordUs(bucket.responseTime, us);
@@ -203,7 +197,7 @@ export class Recorder {
     c.replyContentBytes += contentBytes;
     c.replyFooterBytes += footerBytes;
     c.transferTimeSumMs += transferMs;
-    const us = toUs(replyMs);
+    const us = msToUs(replyMs);
     recordUs(this.histograms.replyTime, us);
     const bucket = this.openBucket;
     recordUs(bucket.replyTime, us);
@@ -217,7 +211,7 @@ export class Recorder {
 
   sessionStarted(lagMs: number): void {
     this.counters.sessionsCreated++;
-    const us = toUs(lagMs);
+    const us = msToUs(lagMs);
     recordUs(this.histograms.startLag, us);
     const bucket = this.openBucket;
     recordUs(bucket.startLag, us);

@@ -23,12 +23,15 @@ export function newHistogram(): Histogram {
   });
 }
 
+/** Milliseconds (performance.now() differences) as whole microseconds within the histograms' range. */
+export function msToUs(ms: number): number {
+  const us = Math.round(ms * 1000);
+  return us < 0 ? 0 : us > HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : us;
+}
+
 /** Record a duration given in milliseconds (from performance.now()) as whole microseconds. */
 export function recordMs(histogram: Histogram, ms: number): void {
-  let us = Math.round(ms * 1000);
-  if (us < 0) us = 0;
-  else if (us > HISTOGRAM_MAX_US) us = HISTOGRAM_MAX_US;
-  recordUs(histogram, us);
+  recordUs(histogram, msToUs(ms));
 }
 
 /**
