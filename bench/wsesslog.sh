@@ -11,14 +11,15 @@
 #               were no errors and sessions/s over the arrival window >= $HOLD_PCT % of R.
 #               Double from $START_RATE while it holds, then bisect to within $PRECISION_PCT %.
 #   2. confirm  the rate found, $CONFIRM_RUNS more times per tool (alternating): medians.
-#   3. lag      loadgen at each of $LAG_RATES sessions/s, $LAG_RUNS times: start-lag p99.
+#   3. lag      loadgen at each of $LAG_RATES sessions/s, $LAG_RUNS times: start-lag p50/p99/max
+#               beside its CPU and event-loop delay.
 #   4. undici   bench/undici-ceiling.mjs, closed loop, $UNDICI_CONCURRENCY sessions in flight,
 #               $UNDICI_RUNS times: what a plain undici replay gets from one core.
 # Output in bench/runs/<stamp>/: trials.tsv (one line per trial), meta.tsv, raw/ (every tool's
 # output), RESULTS-section.md (printed on stdout at the end). Progress goes to stderr.
 #
 # Knobs (environment): GEN_CPU=0 SRV_CPU=1 START_RATE=500 MAX_RATE=16000 TRIAL_SECONDS=4
-# HOLD_PCT=98 PRECISION_PCT=5 CONFIRM_RUNS=3 LAG_RATES="200 1000" LAG_RUNS=3 UNDICI_RUNS=3
+# HOLD_PCT=98 PRECISION_PCT=5 CONFIRM_RUNS=3 LAG_RATES="200 500 1000 2000" LAG_RUNS=3 UNDICI_RUNS=3
 # UNDICI_SECONDS=5 UNDICI_CONCURRENCY=50 TW_BUDGET=25000 FOREIGN_MAX=25 MAX_RETRIES=1
 # QUIET_WAIT_S=10 RETRY_QUIET_WAIT_S=30 SESSION_FILE=sessions/bookofxen.txt NGINX_TCP_NOPUSH=off
 # GEN_QUOTA_PCT=0 (e.g. 50: each generator runs in a cgroup limited to 50% of one core, so the
@@ -46,7 +47,7 @@ TRIAL_SECONDS="${TRIAL_SECONDS:-4}"
 HOLD_PCT="${HOLD_PCT:-98}"
 PRECISION_PCT="${PRECISION_PCT:-5}"
 CONFIRM_RUNS="${CONFIRM_RUNS:-3}"
-LAG_RATES="${LAG_RATES:-200 1000}"
+LAG_RATES="${LAG_RATES:-200 500 1000 2000}"
 LAG_RUNS="${LAG_RUNS:-3}"
 UNDICI_RUNS="${UNDICI_RUNS:-3}"
 UNDICI_SECONDS="${UNDICI_SECONDS:-5}"

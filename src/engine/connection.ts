@@ -142,6 +142,7 @@ export class Connection implements ReplySink, Watched {
     const trace = this.ctx.trace;
     if (trace?.tracingReplies) trace.feedReply(this, this.parser, buf, n);
     else this.parser.feed(buf, 0, n);
+    this.ctx.arrivalsDue();
   }
 
   /** @internal The server closed its side. */

@@ -50,4 +50,6 @@ export interface EngineContext {
   readonly trace?: Tracer | null;
   /** Called when a session is destroyed (success or failure), after its result is recorded. */
   sessionDestroyed(session: object): void;
+  /** Called after each socket read: starts any session that fell due meanwhile (cheap when none did). */
+  arrivalsDue(): void;
 }

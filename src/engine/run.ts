@@ -12,6 +12,7 @@ import { summarize } from '../results/histogram.js';
 import { HISTOGRAM_NAMES, RESULTS_SCHEMA_MINOR_VERSION, RESULTS_SCHEMA_VERSION, type HistogramName, type HistogramSummary, type ResultsDocument, type StartLateness, type TimelineSample } from '../results/schema.js';
 import { formatEchoLine } from '../report/httperf.js';
 import { createArrivalSchedule, type ArrivalSchedule } from '../schedule/arrivals.js';
+import { ArrivalPacer, timerDelayMs } from '../schedule/pacer.js';
 import type { SessionFile } from '../session/model.js';
 import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../util/timers.js';
 import { VERSION } from '../version.js';
@@ -50,12 +51,16 @@ class Run implements EngineContext {
   readonly maxResends: number;
   readonly trace: Tracer | null;
   private readonly schedule: ArrivalSchedule;
+  private readonly pacer: ArrivalPacer;
   private readonly live = new Set<Session>();
   private created = 0;
   private destroyed = 0;
   private t0 = 0;
-  private nextDue = 0;
+  /** performance.now() of the next arrival (Infinity: none left, or sequential), for the cheap check after each read. */
+  private nextDueAt = Infinity;
   private arrivalTimer: LongTimeout | null = null;
+  /** performance.now() the armed arrival timer is due at (Infinity: none armed). */
+  private arrivalTimerAt = Infinity;
   private sampleTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private stallNotice: StallNotice | null = null;
@@ -86,6 +91,7 @@ class Run implements EngineContext {
     this.schedule = createArrivalSchedule(options.arrival, options.seed);
     const print = options.workload;
     this.trace = print?.printRequest || print?.printReply ? new Tracer(print.printRequest, print.printReply, (text) => process.stdout.write(text)) : null;
+    this.pacer = new ArrivalPacer(this.schedule, options.sessions);
   }
 
   execute(): Promise<ResultsDocument> {
@@ -125,10 +131,7 @@ class Run implements EngineContext {
       this.stallNotice = new StallNotice(this.recorder, this.anyAwaitingReply);
     }
     if (this.schedule.sequential) this.createSession(this.t0);
-    else {
-      this.nextDue = this.schedule.next();
-      this.pumpArrivals();
-    }
+    else this.pumpArrivals();
   }
 
   private readonly onAbort = (): void => {
@@ -159,29 +162,46 @@ class Run implements EngineContext {
 
   /** Sessions this run creates: N, or fewer when a finite schedule runs out of arrivals first. */
   private sessionLimit(): number {
-    return Number.isFinite(this.nextDue) ? this.options.sessions : this.created;
+    return this.schedule.sequential ? this.options.sessions : this.pacer.total;
   }
 
-  /** Create every session that is due (catching up if the timer woke late), then sleep until the next. */
+  /**
+   * EngineContext: called after each socket read. While the loop is busy with replies, a session
+   * that fell due starts here, at most one read late, instead of after the loop's whole I/O phase.
+   */
+  arrivalsDue(): void {
+    if (performance.now() >= this.nextDueAt) this.pumpArrivals();
+  }
+
+  /** Create every session that is due (catching up after a busy turn), then arm the one timer. */
   private readonly pumpArrivals = (): void => {
-    this.arrivalTimer = null;
     if (this.finished) return;
     const now = performance.now();
-    while (this.created < this.options.sessions) {
-      const due = this.t0 + this.nextDue * 1000;
-      if (due > now) break;
-      this.createSession(due);
-      if (this.finished) return;
-      this.nextDue = this.schedule.next();
-    }
-    if (!Number.isFinite(this.nextDue) && this.destroyed >= this.created) {
+    this.pacer.take(now - this.t0, this.startDue);
+    if (this.finished) return;
+    this.nextDueAt = this.t0 + this.pacer.nextDueMs;
+    if (this.pacer.nextDueMs === Infinity && this.destroyed >= this.created) {
       this.finish('completed');
       return;
     }
-    if (this.created < this.sessionLimit()) {
-      const wait = this.t0 + this.nextDue * 1000 - performance.now();
-      this.arrivalTimer = setLongTimeout(this.pumpArrivals, Math.max(0, wait));
+    // One timer: keep it when it already fires before the next arrival (reads may get there first).
+    if (this.nextDueAt < this.arrivalTimerAt) {
+      clearLongTimeout(this.arrivalTimer);
+      const delay = timerDelayMs(this.nextDueAt - now);
+      this.arrivalTimerAt = now + delay;
+      this.arrivalTimer = setLongTimeout(this.onArrivalTimer, delay);
     }
+  };
+
+  private readonly onArrivalTimer = (): void => {
+    this.arrivalTimer = null;
+    this.arrivalTimerAt = Infinity;
+    this.pumpArrivals();
+  };
+
+  private readonly startDue = (intendedMs: number): boolean => {
+    this.createSession(this.t0 + intendedMs);
+    return !this.finished;
   };
 
   private createSession(intended: number): void {

