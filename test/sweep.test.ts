@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { parseSessionFile } from '../src/session/parse.js';
 import { formatSweepCsv, separatorFor } from '../src/sweep/csv.js';
-import { connectionsForTemplate, demandedRates, sessionShape, templateThinkSeconds } from '../src/sweep/demand.js';
+import { sessionShape, stepDemand, templateThinkSeconds } from '../src/sweep/demand.js';
+import { templateConnections } from '../src/workload/demand.js';
 import { kneeBounds, runSweepLoop, type SweepLoopInput } from '../src/sweep/driver.js';
 import { formatMs, type StepCriteria } from '../src/sweep/evaluate.js';
 import { measurementSeconds, planRun, warmupSeconds, type TimingRules } from '../src/sweep/plan.js';
@@ -109,16 +110,16 @@ describe('demand implied by the session file', () => {
     const [a, b] = file.templates;
     expect(templateThinkSeconds(a!, 0.5)).toBe(3);
     expect(templateThinkSeconds(b!, 0.5)).toBe(0);
-    expect(connectionsForTemplate(a!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32 })).toBe(1);
-    expect(connectionsForTemplate(a!, { httpVersion: '1.0', maxConnections: 4, maxPipedCalls: 1 })).toBe(5);
+    expect(templateConnections(a!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32 })).toBe(1);
+    expect(templateConnections(a!, { httpVersion: '1.0', maxConnections: 4, maxPipedCalls: 1 })).toBe(5);
     const shape = sessionShape(file, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32, thinkTime: 0.5 });
-    expect(shape).toEqual({ requestsPerSession: 3, connectionsPerSession: 1, maxThinkSeconds: 3 });
-    expect(demandedRates(10, shape)).toEqual({ sessionRate: 10, connectionRate: 10, requestRate: 30, replyRate: 30 });
+    expect(shape).toMatchObject({ unit: 'session', maxThinkSeconds: 3 });
+    expect(stepDemand(10, shape)).toEqual({ unit: 'session', sessionRate: 10, connectionRate: 10, requestRate: 30, replyRate: 30 });
   });
   it('follows httperf slot rules for a burst of 6 with --max-piped-calls 1 (4 connections)', () => {
     const file = parseSessionFile('/p0\n  /p1\n  /p2\n  /p3\n  /p4\n  /p5\n', 'b.txt');
-    expect(connectionsForTemplate(file.templates[0]!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 1 })).toBe(4);
-    expect(connectionsForTemplate(file.templates[0]!, { httpVersion: '1.1', maxConnections: 2, maxPipedCalls: 2 })).toBe(2);
+    expect(templateConnections(file.templates[0]!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 1 })).toBe(4);
+    expect(templateConnections(file.templates[0]!, { httpVersion: '1.1', maxConnections: 2, maxPipedCalls: 2 })).toBe(2);
   });
 });
 
@@ -219,7 +220,7 @@ describe('the sweep loop', () => {
     expect(result!.runs).toHaveLength(1);
     expect(result!.steps.every((s) => s.run === 0)).toBe(true);
     const summary = summarizeTarget(TARGET, result!.steps);
-    expect(summary.knee).toEqual({ sessionRate: 80, replyRate: 400 });
+    expect(summary.knee).toEqual({ rate: 80, unit: 'session', sessionRate: 80, replyRate: 400 });
     expect(summary.saturation.replyRate).toBeCloseTo(400);
     expect(summary.firstFailingRate).toBe(100);
   });
@@ -332,7 +333,7 @@ describe('outputs', () => {
     tool: { name: 'loadgen', version: 't' },
     startedAt: 's',
     endedAt: 'e',
-    options: { rates: [], mode: 'staircase', duration: 30, samples: 6, warmup: null, cooldown: 5, refine: false, precision: 0.05, stopAfter: 2, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'x', thinkTime: 0 },
+    options: { unit: 'session', workload: '--wsesslog=N,0,x', rates: [], mode: 'staircase', duration: 30, samples: 6, warmup: null, cooldown: 5, refine: false, precision: 0.05, stopAfter: 2, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'x', thinkTime: 0 },
     targets,
     comparison: [],
     interrupted: false,
@@ -406,7 +407,7 @@ describe('outputs', () => {
       'step = warm-up ≥ 1.2 × session lifetime (probed), in whole 5-s samples + measurement window 30 s (--duration; needs 6 complete 5-s samples) · staircase: arrivals never stop, the previous step drains in the warm-up',
     );
     expect(formatStepLine('127.0.0.1', await step(100, { capacity: 440 }))).toMatch(/^127\.0\.0\.1\s+100\s+5 s\s+500\s+440\s+88%.*FAIL: reply rate 88% of demand/);
-    expect(formatProgress({ target: TARGET, index: 1, total: 4, rate: 20, stage: 'measuring', endsAt: 12_000, achievedReplyRate: 99.5 }, 1_500)).toBe(
+    expect(formatProgress({ target: TARGET, index: 1, total: 4, rate: 20, unit: 'session', stage: 'measuring', endsAt: 12_000, achievedReplyRate: 99.5 }, 1_500)).toBe(
       '127.0.0.1: step 2 of 4, 20 sessions/s, measuring, 11 s left, achieved 99.5 replies/s so far',
     );
   });
