@@ -14,7 +14,7 @@ import { formatProgress } from '../src/sweep/progress.js';
 import { parsePercent, parseRates, parseSlo, parseTargets, splitHostPort, type TargetSpec } from '../src/sweep/spec.js';
 import { renderSweepHtml, renderSweepSvg, niceTicks } from '../src/sweep/svg.js';
 import { runSweep } from '../src/sweep/sweep.js';
-import { formatStepDesign, formatStepLine } from '../src/sweep/table.js';
+import { formatStepDesign, formatStepHeader, formatStepLine } from '../src/sweep/table.js';
 import { compareTargets, summarizeTarget } from '../src/sweep/verdict.js';
 import type { SweepDocument, SweepStep } from '../src/sweep/schema.js';
 import type { GeneratorGauge } from '../src/sweep/window.js';
@@ -22,6 +22,17 @@ import { modelRunner, type ServerModel } from './fixtures/sweep/synthetic.js';
 
 const FIVE_REQUESTS = parseSessionFile('/index.html\n  /a.css\n  /b.js\n  /c.png\n  /d.png\n', 'five.txt');
 const SHAPE = sessionShape(FIVE_REQUESTS, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32, thinkTime: 0 });
+/** Connection mode: --uri /index.html --num-calls 5 (one template of 5 pipelined-burst calls). */
+const CONNECTIONS = sessionShape(
+  { path: '--uri=/index.html', templates: [{ line: 0, pipelineBursts: true, bursts: FIVE_REQUESTS.templates[0]!.bursts.flatMap((b) => b.requests).map((r) => ({ requests: [r] })) }] },
+  {
+    httpVersion: '1.1',
+    maxConnections: 4,
+    maxPipedCalls: 32,
+    thinkTime: 0,
+    workload: { generator: { kind: 'connections', connections: 1, calls: 5, burstLength: 1, uris: { kind: 'fixed', uri: '/index.html' } }, uri: '/index.html', closeWithReset: false, noHostHeader: false, sslNoReuse: false },
+  },
+);
 const CRITERIA: StepCriteria = { tolerance: 0.95, maxErrors: 0.01, slos: [] };
 const TARGET: TargetSpec = { server: '127.0.0.1', port: 8080, name: '127.0.0.1' };
 const TIMING: TimingRules = { warmup: null, measure: 30, samplesNeeded: 6, firstSampleAt: 5 };
@@ -400,6 +411,28 @@ describe('outputs', () => {
     expect(html).toMatch(/<b>FAIL<\/b>: target metrics unavailable: /);
     expect(html).toContain('Interrupted: this sweep is partial');
     expect(html).toContain('step = warm-up ≥ 1.2 × session lifetime');
+  });
+
+  it('says conn/s in connection mode: table, verdict, CSV (dem_req_rate = calls x rate), chart and progress line', async () => {
+    const steps = [await step(60, { capacity: 400 }, { shape: CONNECTIONS }), await step(100, { capacity: 400 }, { shape: CONNECTIONS })];
+    expect(steps[0]!.demanded).toEqual({ unit: 'connection', sessionRate: null, connectionRate: 60, requestRate: 300, replyRate: 300 });
+    // No session check in connection mode: the reasons name replies and requests only.
+    expect(steps[1]!.reasons[0]).toBe('reply rate 80% of demand (request 80%)');
+    const target = summarizeTarget(TARGET, steps);
+    expect(target.knee).toEqual({ rate: 60, unit: 'connection', sessionRate: 60, replyRate: 300 });
+    expect(target.verdict).toMatch(/^knee: 60 connections\/s \(300 replies\/s\) · /);
+    expect(formatStepHeader('connection')).toMatch(/^target\s+conn\/s\s+warm-up/);
+    expect(formatStepDesign({ mode: 'drain', duration: 10, samples: 2, warmup: null, unit: 'connection' })).toMatch(/^step = warm-up ≥ 1\.2 × connection lifetime/);
+    const [header, row] = formatSweepCsv([target], ',', 'connection').split('\n');
+    const columns = header!.split(',');
+    expect(columns.slice(10, 12)).toEqual(['dem_conn_rate', 'p50_ms_127.0.0.1']);
+    expect(columns).not.toContain('sess_rate_127.0.0.1');
+    expect(row!.split(',').length).toBe(columns.length);
+    expect([row!.split(',')[0], row!.split(',')[10]]).toEqual(['300', '60']);
+    const doc = { ...docOf([target]), options: { ...docOf([]).options, unit: 'connection' as const } };
+    expect(renderSweepSvg(doc)).toContain('demanded connection rate (connections/s)');
+    expect(renderSweepHtml(doc)).toContain('<th>connections/s</th>');
+    expect(formatProgress({ target: TARGET, index: 0, total: 2, rate: 60, unit: 'connection', stage: 'warm-up', endsAt: 2_000, achievedReplyRate: null }, 1_000)).toBe('127.0.0.1: step 1 of 2, 60 connections/s, warm-up, 1 s left');
   });
 
   it('prints the step design, one table line per step and a live progress line', async () => {
