@@ -256,7 +256,7 @@ describe('the sweep loop', () => {
     const sleeps: number[] = [];
     const doc = await runSweep(
       {
-        settings: { rates: [20, 40, 80, 160], mode: 'drain', duration: 30, samples: 6, warmup: null, cooldown: 3, refine: false, precision: 0.05, stopAfter: 1, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'five.txt', thinkTime: 0 },
+        settings: { unit: 'session', workload: '--wsesslog=N,0,five.txt', rates: [20, 40, 80, 160], mode: 'drain', duration: 30, samples: 6, warmup: null, cooldown: 3, refine: false, precision: 0.05, stopAfter: 1, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'five.txt', thinkTime: 0 },
         targets: [a, b],
         shape: SHAPE,
         criteria: CRITERIA,
