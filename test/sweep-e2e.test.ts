@@ -218,11 +218,12 @@ describe('far below capacity', () => {
     expect(steps.map((s) => s.rate)).toEqual([10, 20]);
     for (const step of steps) {
       expectMeasured(step, 2);
+      // A session sweep demands sessions and models its connections: neither is null.
       const pairs: Array<[number, number]> = [
         [step.achieved!.replyRate.avg, step.demanded.replyRate],
         [step.achieved!.requestRate.avg, step.demanded.requestRate],
-        [step.achieved!.sessionRate.avg, step.demanded.sessionRate],
-        [step.achieved!.connectionRate.avg, step.demanded.connectionRate],
+        [step.achieved!.sessionRate.avg, step.demanded.sessionRate!],
+        [step.achieved!.connectionRate.avg, step.demanded.connectionRate!],
       ];
       for (const [achieved, demanded] of pairs) {
         expect(achieved / demanded).toBeGreaterThan(0.97);
