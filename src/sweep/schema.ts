@@ -1,6 +1,7 @@
 /**
  * The sweep document written by `loadgen sweep --json FILE` and read by `loadgen gate`.
- * schemaVersion 2 (2: step windows, step timing, runs kept once per target, `interrupted`). Rates are per second; times in milliseconds unless a name says otherwise.
+ * schemaVersion 2 (2: step windows, step timing, runs kept once per target, `interrupted`; later
+ * additions: `options.unit`, `options.workload`, `knee.rate`/`knee.unit`, `demanded.unit`). Rates are per second; times in milliseconds unless a name says otherwise.
  * The gate reads `kind`, `targets[i].knee` and `targets[i].saturation`: keep those names.
  */
 import type { ErrorCounters, ResultsDocument } from '../results/schema.js';
