@@ -28,7 +28,7 @@ import { planSweepWorkload, replayRunner } from '../sweep/workload.js';
 import { rateUnit } from '../workload/demand.js';
 
 const USAGE = `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] --rates LOW:HIGH:STEP [options]
-loadgen sweep --uri URI --num-calls C [--burst-length B] --server HOST[:PORT] --rates LOW:HIGH:STEP [options]
+loadgen sweep --uri URI --num-calls C [--burst-length B] --server HOST[:PORT] --rates ... [options]
 
 Runs the workload at increasing rates, finds the knee (highest rate the server keeps up with)
 and says why the next step failed. The rates are sessions/s for --wsesslog and --wsess, and
