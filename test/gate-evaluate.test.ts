@@ -96,6 +96,17 @@ describe('evaluateGates', () => {
     expect(gate([doc], 'reply_rate >= 0.96*target')[0]!.status).toBe('fail');
   });
 
+  it('derives the target of a connection-mode run (--num-conns) from its connections/s', () => {
+    // 20 connections/s of 5 calls: demanded 100 requests/s; httperf has no sessions in this mode.
+    const doc = makeResultsDocument({ targetSessionRate: 20, templateRequestCounts: [5], replyRate: 99 });
+    doc.run.options = { ...doc.run.options, workload: { generator: { kind: 'connections', connections: 100, calls: 5, burstLength: 1, uris: { kind: 'fixed', uri: '/' } }, uri: '/', closeWithReset: false, noHostHeader: false, sslNoReuse: false } };
+    const [reply, session] = gate([doc], 'reply_rate >= 0.95*target', 'session_rate >= 0.95*target');
+    expect(reply!.limit).toBeCloseTo(95, 9);
+    expect(reply!.status).toBe('pass');
+    expect(session!.status).toBe('error');
+    expect(session!.message).toContain('connection mode (--num-conns) has no sessions');
+  });
+
   it('cannot evaluate target for sequential runs (rate 0)', () => {
     const [result] = gate([makeResultsDocument({ targetSessionRate: 0 })], 'reply_rate >= 0.9*target');
     expect(result!.status).toBe('error');

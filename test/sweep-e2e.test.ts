@@ -5,7 +5,7 @@
  * (10-s windows), warm-ups derived from the session lifetime (think times of a few seconds).
  * Rates sit well inside or well outside capacity (85-90% and 110-125%), so a loaded 2-core
  * machine cannot flip a verdict; assertions are on structure, reasons and wide bounds.
- * The whole file takes about three and a half minutes.
+ * The whole file takes about four minutes.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -136,6 +136,45 @@ describe('knees against loadgen serve --concurrency 4 --service-time 10 (400 req
     expect(t.steps[1]!.passed).toBe(false);
   }, 120_000);
 
+  it('connection mode (--uri --num-calls 5): knee within 15% of 80 connections/s, never above 420 replies/s, dem_req_rate = 5 x rate', async () => {
+    // 70 conn/s asks 350 requests/s (88%), 95 conn/s asks 475 (119%). --num-conns is replaced by the plan.
+    const r = await sweep(['--uri', '/', '--num-calls', '5', '--num-conns', '3', '--server', `127.0.0.1:${target.port}`, '--rates', '70,95', '--samples', '2', '--json', 'conn.json', '--csv', 'conn.csv', '--html', 'conn.html']);
+    expect(r.code).toBe(0);
+    const doc = readDoc('conn.json');
+    expect(doc.options).toMatchObject({ unit: 'connection', workload: '--num-conns=N --uri=/ --num-calls=5 --burst-length=1' });
+    const t = doc.targets[0]!;
+    expect(t.steps.map((s) => s.rate)).toEqual([70, 95]);
+    for (const s of t.steps) {
+      expectMeasured(s, 2);
+      expect(s.achieved!.replyRate.max).toBeLessThanOrEqual(420);
+      expect(s.demanded).toEqual({ unit: 'connection', sessionRate: null, connectionRate: s.rate, requestRate: 5 * s.rate, replyRate: 5 * s.rate });
+    }
+    // The warm-up comes from the connections' lifetime the probe measured (5 calls of about 10 ms).
+    expect(doc.probe!.lifetime).toBeGreaterThan(0.04);
+    expect(t.steps[0]!.timing.lifetime).toBe(doc.probe!.lifetime);
+    expect(t.steps[0]!.timing.warmup % 5).toBe(0);
+    // One staircase run whose N is the planned connections (rate x step length), not --num-conns 3.
+    const run = t.runs[0]!.run.options;
+    expect(run.sessions).toBeGreaterThan(1000);
+    expect(run.workload!.generator).toMatchObject({ kind: 'connections', connections: run.sessions, calls: 5 });
+    expect(t.knee).toMatchObject({ rate: 70, unit: 'connection' });
+    expect(t.knee!.rate).toBeGreaterThanOrEqual(80 * 0.85);
+    expect(t.steps[1]!.passed).toBe(false);
+    expect(t.steps[1]!.reasons[0]).toMatch(/^(reply|request) rate \d+% of demand/);
+    expect(t.saturation.replyRate).toBeLessThanOrEqual(420);
+    expect(r.stdout).toMatch(/^step = warm-up ≥ 1\.2 × connection lifetime/);
+    expect(r.stdout).toMatch(/\ntarget\s+conn\/s\s+warm-up/);
+    expect(r.stdout).toMatch(/\nknee: 70 connections\/s \(\d+ replies\/s\) · saturates at \d+ replies\/s · first failing step 95\/s: /);
+    const [header, ...rows] = readFileSync(join(dir, 'conn.csv'), 'utf8').split('\n');
+    const columns = header!.split(',');
+    expect(columns).toContain('dem_conn_rate');
+    expect(columns).not.toContain('sess_rate_127.0.0.1');
+    expect(rows.slice(0, 2).map((row) => [row.split(',')[0], row.split(',')[columns.indexOf('dem_conn_rate')]])).toEqual([['350', '70'], ['475', '95']]);
+    const html = readFileSync(join(dir, 'conn.html'), 'utf8');
+    expect(html).toContain('<th>connections/s</th>');
+    expect(html).toContain('demanded connection rate (connections/s)');
+  }, 90_000);
+
   it('SIGINT during a gated sweep: partial outputs, exit 130, the gate not passed, JUnit <error>', async () => {
     let sent = false;
     const r = await sweep(['--wsesslog=1,0,think.txt', '--server', `127.0.0.1:${target.port}`, '--rates', '10,20', '--samples', '2', '--assert', 'knee >= 1', '--junit', 'int.xml', '--json', 'int.json'], (out, child) => {
@@ -179,11 +218,12 @@ describe('far below capacity', () => {
     expect(steps.map((s) => s.rate)).toEqual([10, 20]);
     for (const step of steps) {
       expectMeasured(step, 2);
+      // A session sweep demands sessions and models its connections: neither is null.
       const pairs: Array<[number, number]> = [
         [step.achieved!.replyRate.avg, step.demanded.replyRate],
         [step.achieved!.requestRate.avg, step.demanded.requestRate],
-        [step.achieved!.sessionRate.avg, step.demanded.sessionRate],
-        [step.achieved!.connectionRate.avg, step.demanded.connectionRate],
+        [step.achieved!.sessionRate.avg, step.demanded.sessionRate!],
+        [step.achieved!.connectionRate.avg, step.demanded.connectionRate!],
       ];
       for (const [achieved, demanded] of pairs) {
         expect(achieved / demanded).toBeGreaterThan(0.97);
@@ -224,6 +264,13 @@ describe('far below capacity', () => {
     expect(rate.stderr).toMatch(/use --rates/);
     const samples = await sweep(['--wsesslog=1,0,think.txt', '--server', '127.0.0.1', '--rates', '5', '--samples', '2.5']);
     expect(samples.stderr).toMatch(/--samples must be a whole number/);
+    const none = await sweep(['--server', '127.0.0.1', '--rates', '5']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^loadgen: loadgen sweep needs a workload: --wsesslog=N,X,FILE or --wsess=N1,N2,X \(rates in sessions\/s\), or --uri URI --num-calls C/);
+    writeFileSync(join(dir, 'list.wlog'), '/a\0/b\0');
+    const once = await sweep(['--wlog=n,list.wlog', '--server', '127.0.0.1', '--rates', '5']);
+    expect(once.code).toBe(2);
+    expect(once.stderr).toMatch(/needs --wlog=y,list\.wlog: a sweep creates as many connections as its rates ask for/);
   }, 60_000);
 });
 

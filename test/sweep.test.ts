@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { parseSessionFile } from '../src/session/parse.js';
 import { formatSweepCsv, separatorFor } from '../src/sweep/csv.js';
-import { connectionsForTemplate, demandedRates, sessionShape, templateThinkSeconds } from '../src/sweep/demand.js';
+import { sessionShape, stepDemand, templateThinkSeconds } from '../src/sweep/demand.js';
+import { templateConnections } from '../src/workload/demand.js';
 import { kneeBounds, runSweepLoop, type SweepLoopInput } from '../src/sweep/driver.js';
 import { formatMs, type StepCriteria } from '../src/sweep/evaluate.js';
 import { measurementSeconds, planRun, warmupSeconds, type TimingRules } from '../src/sweep/plan.js';
@@ -13,7 +14,7 @@ import { formatProgress } from '../src/sweep/progress.js';
 import { parsePercent, parseRates, parseSlo, parseTargets, splitHostPort, type TargetSpec } from '../src/sweep/spec.js';
 import { renderSweepHtml, renderSweepSvg, niceTicks } from '../src/sweep/svg.js';
 import { runSweep } from '../src/sweep/sweep.js';
-import { formatStepDesign, formatStepLine } from '../src/sweep/table.js';
+import { formatStepDesign, formatStepHeader, formatStepLine } from '../src/sweep/table.js';
 import { compareTargets, summarizeTarget } from '../src/sweep/verdict.js';
 import type { SweepDocument, SweepStep } from '../src/sweep/schema.js';
 import type { GeneratorGauge } from '../src/sweep/window.js';
@@ -21,6 +22,17 @@ import { modelRunner, type ServerModel } from './fixtures/sweep/synthetic.js';
 
 const FIVE_REQUESTS = parseSessionFile('/index.html\n  /a.css\n  /b.js\n  /c.png\n  /d.png\n', 'five.txt');
 const SHAPE = sessionShape(FIVE_REQUESTS, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32, thinkTime: 0 });
+/** Connection mode: --uri /index.html --num-calls 5 (one template of 5 pipelined-burst calls). */
+const CONNECTIONS = sessionShape(
+  { path: '--uri=/index.html', templates: [{ line: 0, pipelineBursts: true, bursts: FIVE_REQUESTS.templates[0]!.bursts.flatMap((b) => b.requests).map((r) => ({ requests: [r] })) }] },
+  {
+    httpVersion: '1.1',
+    maxConnections: 4,
+    maxPipedCalls: 32,
+    thinkTime: 0,
+    workload: { generator: { kind: 'connections', connections: 1, calls: 5, burstLength: 1, uris: { kind: 'fixed', uri: '/index.html' } }, uri: '/index.html', closeWithReset: false, noHostHeader: false, sslNoReuse: false },
+  },
+);
 const CRITERIA: StepCriteria = { tolerance: 0.95, maxErrors: 0.01, slos: [] };
 const TARGET: TargetSpec = { server: '127.0.0.1', port: 8080, name: '127.0.0.1' };
 const TIMING: TimingRules = { warmup: null, measure: 30, samplesNeeded: 6, firstSampleAt: 5 };
@@ -109,16 +121,16 @@ describe('demand implied by the session file', () => {
     const [a, b] = file.templates;
     expect(templateThinkSeconds(a!, 0.5)).toBe(3);
     expect(templateThinkSeconds(b!, 0.5)).toBe(0);
-    expect(connectionsForTemplate(a!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32 })).toBe(1);
-    expect(connectionsForTemplate(a!, { httpVersion: '1.0', maxConnections: 4, maxPipedCalls: 1 })).toBe(5);
+    expect(templateConnections(a!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32 })).toBe(1);
+    expect(templateConnections(a!, { httpVersion: '1.0', maxConnections: 4, maxPipedCalls: 1 })).toBe(5);
     const shape = sessionShape(file, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 32, thinkTime: 0.5 });
-    expect(shape).toEqual({ requestsPerSession: 3, connectionsPerSession: 1, maxThinkSeconds: 3 });
-    expect(demandedRates(10, shape)).toEqual({ sessionRate: 10, connectionRate: 10, requestRate: 30, replyRate: 30 });
+    expect(shape).toMatchObject({ unit: 'session', maxThinkSeconds: 3 });
+    expect(stepDemand(10, shape)).toEqual({ unit: 'session', sessionRate: 10, connectionRate: 10, requestRate: 30, replyRate: 30 });
   });
   it('follows httperf slot rules for a burst of 6 with --max-piped-calls 1 (4 connections)', () => {
     const file = parseSessionFile('/p0\n  /p1\n  /p2\n  /p3\n  /p4\n  /p5\n', 'b.txt');
-    expect(connectionsForTemplate(file.templates[0]!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 1 })).toBe(4);
-    expect(connectionsForTemplate(file.templates[0]!, { httpVersion: '1.1', maxConnections: 2, maxPipedCalls: 2 })).toBe(2);
+    expect(templateConnections(file.templates[0]!, { httpVersion: '1.1', maxConnections: 4, maxPipedCalls: 1 })).toBe(4);
+    expect(templateConnections(file.templates[0]!, { httpVersion: '1.1', maxConnections: 2, maxPipedCalls: 2 })).toBe(2);
   });
 });
 
@@ -219,7 +231,7 @@ describe('the sweep loop', () => {
     expect(result!.runs).toHaveLength(1);
     expect(result!.steps.every((s) => s.run === 0)).toBe(true);
     const summary = summarizeTarget(TARGET, result!.steps);
-    expect(summary.knee).toEqual({ sessionRate: 80, replyRate: 400 });
+    expect(summary.knee).toEqual({ rate: 80, unit: 'session', sessionRate: 80, replyRate: 400 });
     expect(summary.saturation.replyRate).toBeCloseTo(400);
     expect(summary.firstFailingRate).toBe(100);
   });
@@ -244,7 +256,7 @@ describe('the sweep loop', () => {
     const sleeps: number[] = [];
     const doc = await runSweep(
       {
-        settings: { rates: [20, 40, 80, 160], mode: 'drain', duration: 30, samples: 6, warmup: null, cooldown: 3, refine: false, precision: 0.05, stopAfter: 1, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'five.txt', thinkTime: 0 },
+        settings: { unit: 'session', workload: '--wsesslog=N,0,five.txt', rates: [20, 40, 80, 160], mode: 'drain', duration: 30, samples: 6, warmup: null, cooldown: 3, refine: false, precision: 0.05, stopAfter: 1, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'five.txt', thinkTime: 0 },
         targets: [a, b],
         shape: SHAPE,
         criteria: CRITERIA,
@@ -332,7 +344,7 @@ describe('outputs', () => {
     tool: { name: 'loadgen', version: 't' },
     startedAt: 's',
     endedAt: 'e',
-    options: { rates: [], mode: 'staircase', duration: 30, samples: 6, warmup: null, cooldown: 5, refine: false, precision: 0.05, stopAfter: 2, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'x', thinkTime: 0 },
+    options: { unit: 'session', workload: '--wsesslog=N,0,x', rates: [], mode: 'staircase', duration: 30, samples: 6, warmup: null, cooldown: 5, refine: false, precision: 0.05, stopAfter: 2, tolerance: 0.95, maxErrors: 0.01, slo: [], sessionFile: 'x', thinkTime: 0 },
     targets,
     comparison: [],
     interrupted: false,
@@ -401,12 +413,34 @@ describe('outputs', () => {
     expect(html).toContain('step = warm-up ≥ 1.2 × session lifetime');
   });
 
+  it('says conn/s in connection mode: table, verdict, CSV (dem_req_rate = calls x rate), chart and progress line', async () => {
+    const steps = [await step(60, { capacity: 400 }, { shape: CONNECTIONS }), await step(100, { capacity: 400 }, { shape: CONNECTIONS })];
+    expect(steps[0]!.demanded).toEqual({ unit: 'connection', sessionRate: null, connectionRate: 60, requestRate: 300, replyRate: 300 });
+    // No session check in connection mode: the reasons name replies and requests only.
+    expect(steps[1]!.reasons[0]).toBe('reply rate 80% of demand (request 80%)');
+    const target = summarizeTarget(TARGET, steps);
+    expect(target.knee).toEqual({ rate: 60, unit: 'connection', sessionRate: 60, replyRate: 300 });
+    expect(target.verdict).toMatch(/^knee: 60 connections\/s \(300 replies\/s\) · /);
+    expect(formatStepHeader('connection')).toMatch(/^target\s+conn\/s\s+warm-up/);
+    expect(formatStepDesign({ mode: 'drain', duration: 10, samples: 2, warmup: null, unit: 'connection' })).toMatch(/^step = warm-up ≥ 1\.2 × connection lifetime/);
+    const [header, row] = formatSweepCsv([target], ',', 'connection').split('\n');
+    const columns = header!.split(',');
+    expect(columns.slice(10, 12)).toEqual(['dem_conn_rate', 'p50_ms_127.0.0.1']);
+    expect(columns).not.toContain('sess_rate_127.0.0.1');
+    expect(row!.split(',').length).toBe(columns.length);
+    expect([row!.split(',')[0], row!.split(',')[10]]).toEqual(['300', '60']);
+    const doc = { ...docOf([target]), options: { ...docOf([]).options, unit: 'connection' as const } };
+    expect(renderSweepSvg(doc)).toContain('demanded connection rate (connections/s)');
+    expect(renderSweepHtml(doc)).toContain('<th>connections/s</th>');
+    expect(formatProgress({ target: TARGET, index: 0, total: 2, rate: 60, unit: 'connection', stage: 'warm-up', endsAt: 2_000, achievedReplyRate: null }, 1_000)).toBe('127.0.0.1: step 1 of 2, 60 connections/s, warm-up, 1 s left');
+  });
+
   it('prints the step design, one table line per step and a live progress line', async () => {
     expect(formatStepDesign({ mode: 'staircase', duration: 30, samples: 6, warmup: null })).toBe(
       'step = warm-up ≥ 1.2 × session lifetime (probed), in whole 5-s samples + measurement window 30 s (--duration; needs 6 complete 5-s samples) · staircase: arrivals never stop, the previous step drains in the warm-up',
     );
     expect(formatStepLine('127.0.0.1', await step(100, { capacity: 440 }))).toMatch(/^127\.0\.0\.1\s+100\s+5 s\s+500\s+440\s+88%.*FAIL: reply rate 88% of demand/);
-    expect(formatProgress({ target: TARGET, index: 1, total: 4, rate: 20, stage: 'measuring', endsAt: 12_000, achievedReplyRate: 99.5 }, 1_500)).toBe(
+    expect(formatProgress({ target: TARGET, index: 1, total: 4, rate: 20, unit: 'session', stage: 'measuring', endsAt: 12_000, achievedReplyRate: 99.5 }, 1_500)).toBe(
       '127.0.0.1: step 2 of 4, 20 sessions/s, measuring, 11 s left, achieved 99.5 replies/s so far',
     );
   });

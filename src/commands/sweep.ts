@@ -1,8 +1,10 @@
 /**
- * `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] [--server ...] --rates LOW:HIGH:STEP
- * [--samples N] [--duration S] [--mode staircase|drain] [--refine] [--csv FILE] [--json FILE] ...`:
- * raise the session rate step by step until the server stops keeping up, find the knee and say
- * why it stopped. Takes every replay option; N of --wsesslog is ignored (the sweep plans its runs).
+ * `loadgen sweep --wsesslog=N,X,FILE | --wsess=N1,N2,X | --uri U --num-calls C [--burst-length B]
+ * --server HOST[:PORT] [--server ...] --rates LOW:HIGH:STEP [--samples N] [--duration S]
+ * [--mode staircase|drain] [--refine] [--csv FILE] [--json FILE] ...`: raise the session (or, in
+ * connection mode, connection) rate step by step until the server stops keeping up, find the
+ * knee and say why it stopped. Takes every replay option; N of --wsesslog, --wsess and
+ * --num-conns is ignored (the sweep plans its runs).
  * Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage, 3 nothing measured,
  * 130/143 stopped by SIGINT/SIGTERM (partial outputs written, gates not evaluated).
  */
@@ -11,16 +13,10 @@ import { addReplayOptions, toReplayOptions } from './replay-args.js';
 import { addConfigOption } from '../config/load.js';
 import { RunFailedError, signalExitCode, UsageError } from '../errors.js';
 import { addGateOptions, prepareGates, runGates } from './gate-options.js';
-import type { ReplayOptions } from '../options.js';
-import { runReplay } from '../engine/run.js';
-import { loadSessionFile } from '../session/parse.js';
-import type { SessionFile } from '../session/model.js';
 import { VERSION } from '../version.js';
 import { formatSweepCsv, separatorFor } from '../sweep/csv.js';
 import { sessionShape } from '../sweep/demand.js';
-import type { ScheduleRunner } from '../sweep/driver.js';
 import { measurementSeconds, SAMPLE_SECONDS, warmupSeconds, type TimingRules } from '../sweep/plan.js';
-import { withoutThinkTimes } from '../sweep/probe.js';
 import { progressLine } from '../sweep/progress.js';
 import { writeFileAtomic } from '../util/files.js';
 import { parsePercent, parseRates, parseSlo, parseTargets } from '../sweep/spec.js';
@@ -28,12 +24,18 @@ import { renderSweepHtml, renderSweepSvg } from '../sweep/svg.js';
 import { measuredAnything, runSweep } from '../sweep/sweep.js';
 import type { SweepSettings } from '../sweep/schema.js';
 import { formatStepDesign, formatStepHeader, formatStepLine, formatVerdicts } from '../sweep/table.js';
+import { planSweepWorkload, replayRunner } from '../sweep/workload.js';
+import { rateUnit } from '../workload/demand.js';
 
 const USAGE = `loadgen sweep --wsesslog=N,X,FILE --server HOST[:PORT] --rates LOW:HIGH:STEP [options]
+loadgen sweep --uri URI --num-calls C [--burst-length B] --server HOST[:PORT] --rates ... [options]
 
-Runs the session file at increasing session rates (N is ignored), finds the knee (highest rate
-the server keeps up with) and says why the next step failed. Each step warms up for about one
-session lifetime (measured), then measures --samples complete 5-s samples (or --duration s).
+Runs the workload at increasing rates, finds the knee (highest rate the server keeps up with)
+and says why the next step failed. The rates are sessions/s for --wsesslog and --wsess, and
+connections/s for --uri (or --wlog/--wset) with --num-calls, each connection doing C calls
+(autobench's mode: demanded requests/s = C x rate). N of --wsesslog/--wsess/--num-conns is
+ignored. Each step warms up for about one session (or connection) lifetime (measured), then
+measures --samples complete 5-s samples (or --duration s).
 Give --server more than once to measure several targets side by side.
 Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage error, 3 nothing measured,
 130/143 stopped by SIGINT/SIGTERM (partial outputs written, gates not evaluated).`;
@@ -47,11 +49,11 @@ function parser(args: string[]) {
     // The sweep sets each step's rate: --rate/--period are refused, so keep them out of --help.
     .option('rate', { hidden: true })
     .option('period', { hidden: true })
-    .option('rates', { type: 'string', describe: 'session rates: LOW:HIGH:STEP (autobench) or a list 5,10,20,40 (sessions/s)' })
+    .option('rates', { type: 'string', describe: 'rates: LOW:HIGH:STEP (autobench) or a list 5,10,20,40 (sessions/s; connections/s in connection mode)' })
     .option('mode', { type: 'string', choices: ['staircase', 'drain'], default: 'staircase', describe: 'staircase: one run, arrivals never stop between steps; drain: one run per step with --cooldown between' })
     .option('samples', { type: 'number', default: 6, describe: 'complete 5-s samples each step must measure' })
     .option('duration', { type: 'number', describe: 'measurement window per step, seconds, rounded up to whole 5-s samples (default: --samples x 5)' })
-    .option('warmup', { type: 'number', describe: 'fixed warm-up per step, seconds (default: 1.2 x the measured session lifetime)' })
+    .option('warmup', { type: 'number', describe: 'fixed warm-up per step, seconds (default: 1.2 x the measured session or connection lifetime)' })
     .option('cooldown', { type: 'number', default: 5, describe: 'seconds of rest between runs (drain mode: between steps)' })
     .option('refine', { type: 'boolean', default: false, describe: 'bisect between the knee and the first failing rate until within --precision' })
     .option('precision', { type: 'string', default: '5', describe: 'with --refine: stop when the bracket is within this percentage' })
@@ -81,8 +83,14 @@ function positive(value: unknown, name: string, allowZero = false): number {
   return n;
 }
 
+/** Options that name a workload; without one the sweep would replay httperf's default (one call to /). */
+const WORKLOAD_OPTIONS = ['wsesslog', 'wsess', 'uri', 'wlog', 'wset', 'num-calls', 'num-conns'] as const;
+
 /** Settings, targets and base replay options from the parsed arguments (all validation here). */
 export function sweepArguments(argv: Record<string, unknown>, rawArgs: readonly string[]) {
+  if (WORKLOAD_OPTIONS.every((name) => argv[name] === undefined)) {
+    throw new UsageError('loadgen sweep needs a workload: --wsesslog=N,X,FILE or --wsess=N1,N2,X (rates in sessions/s), or --uri URI --num-calls C [--burst-length B] (rates in connections/s; --wlog/--wset for the URIs)');
+  }
   if (argv.rates === undefined) throw new UsageError('--rates is required, e.g. --rates 10:100:10 or --rates 5,10,20,40');
   if (argv.rate !== undefined || argv.period !== undefined) throw new UsageError('loadgen sweep sets the rate of each step: use --rates instead of --rate/--period');
   const servers = list<string>(argv.server);
@@ -106,7 +114,9 @@ export function sweepArguments(argv: Record<string, unknown>, rawArgs: readonly 
   const duration = argv.duration === undefined ? null : positive(argv.duration, '--duration');
   const warmup = argv.warmup === undefined ? null : positive(argv.warmup, '--warmup', true);
   const measure = measurementSeconds(duration, samples);
-  const settings: SweepSettings = {
+  // The workload's description is added once it is planned (run()).
+  const settings: Omit<SweepSettings, 'workload'> = {
+    unit: rateUnit(base.workload),
     rates: parseRates(String(argv.rates)),
     mode: argv.mode === 'drain' ? 'drain' : 'staircase',
     duration: measure,
@@ -127,21 +137,6 @@ export function sweepArguments(argv: Record<string, unknown>, rawArgs: readonly 
   return { settings, targets, base, slos, timing, metricsTimeoutMs: positive(argv['metrics-timeout'], '--metrics-timeout') * 1000 };
 }
 
-/** The real runner: an in-process replay of the planned arrival segments. */
-export function replayRunner(base: ReplayOptions, sessions: SessionFile): ScheduleRunner {
-  const probeSessions = withoutThinkTimes(sessions);
-  return (request, hooks) => {
-    const options: ReplayOptions = {
-      ...base,
-      server: request.target.server,
-      port: request.target.port,
-      sessions: request.sessions,
-      arrival: { kind: 'variable', segments: request.segments, cycle: false },
-    };
-    return runReplay(options, request.probe ? probeSessions : sessions, hooks);
-  };
-}
-
 /** Run `loadgen sweep`; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
   const y = parser(args);
@@ -150,10 +145,11 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${await y.getHelp()}\n`);
     return 0;
   }
-  const { settings, targets, base, slos, timing, metricsTimeoutMs } = sweepArguments(argv, args);
+  const { settings: parsed, targets, base, slos, timing, metricsTimeoutMs } = sweepArguments(argv, args);
   const gates = await prepareGates(argv);
-  const sessionFile = await loadSessionFile(base.sessionFile, { rawUriBytes: base.rawUriBytes });
-  const shape = sessionShape(sessionFile, base);
+  const workload = await planSweepWorkload(base);
+  const settings: SweepSettings = { ...parsed, workload: workload.description };
+  const shape = sessionShape(workload.file, base);
   const quiet = argv.quiet === true;
   if (settings.duration < settings.samples * SAMPLE_SECONDS) {
     process.stderr.write(
@@ -172,10 +168,10 @@ export async function run(args: string[]): Promise<number> {
   const live = quiet ? null : progressLine(process.stderr);
   let doc;
   try {
-    if (!quiet) process.stdout.write(`${formatStepDesign(settings)}\n${formatStepHeader()}\n`);
+    if (!quiet) process.stdout.write(`${formatStepDesign(settings)}\n${formatStepHeader(settings.unit)}\n`);
     doc = await runSweep(
       { settings, targets, shape, criteria: { tolerance: settings.tolerance, maxErrors: settings.maxErrors, slos }, timing, toolVersion: VERSION },
-      replayRunner(base, sessionFile),
+      replayRunner(base, workload),
       {
         signal: controller.signal,
         metricsTimeoutMs,
@@ -192,7 +188,7 @@ export async function run(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
   process.stdout.write(`${quiet ? '' : '\n'}${formatVerdicts(doc.targets, doc.comparison)}`);
-  if (typeof argv.csv === 'string') await writeFileAtomic(argv.csv, formatSweepCsv(doc.targets, separatorFor(argv.csv)));
+  if (typeof argv.csv === 'string') await writeFileAtomic(argv.csv, formatSweepCsv(doc.targets, separatorFor(argv.csv), settings.unit));
   if (typeof argv.json === 'string') await writeFileAtomic(argv.json, `${JSON.stringify(doc, null, 2)}\n`);
   if (typeof argv.svg === 'string') await writeFileAtomic(argv.svg, renderSweepSvg(doc));
   if (typeof argv.html === 'string') await writeFileAtomic(argv.html, renderSweepHtml(doc));

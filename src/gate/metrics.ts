@@ -8,6 +8,7 @@
  */
 import type { HistogramName, ResultsDocument } from '../results/schema.js';
 import { errorTotal } from '../results/derive.js';
+import { demandedRates } from '../workload/demand.js';
 
 /** What a metric measures; decides the units allowed in an expression. */
 export type MetricKind = 'time' | 'rate' | 'bandwidth' | 'fraction' | 'count';
@@ -276,23 +277,25 @@ function foldNames(): string {
   }).join(', ');
 }
 
-/** Demanded rate the `target` keyword stands for, or why there is none. */
+/** Demanded rate the `target` keyword stands for, or why there is none (src/workload/demand.ts). */
 export function targetRate(doc: GateDocument, which: TargetRate): Measurement {
   if (isSweepDocument(doc)) return { reason: 'not-applicable', detail: '`target` needs a replay results document' };
-  const sessionRate = doc.run.targetSessionRate;
-  if (!(sessionRate > 0)) {
+  const rate = doc.run.targetSessionRate;
+  if (!(rate > 0)) {
     return { reason: 'not-applicable', detail: '`target` needs a fixed arrival rate (--rate or --period), not sequential sessions' };
   }
-  if (which === 'session') return value(sessionRate);
-  if (which === 'request') {
-    const counts = doc.run.templateRequestCounts;
-    if (counts.length === 0) return { reason: 'not-applicable', detail: 'the document lists no session templates' };
-    const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
-    return value(sessionRate * mean);
-  }
-  // Connections per session are not known in advance (reconnects, --max-connections): use the
-  // number the sessions of this run actually opened.
+  const templates = doc.run.templateRequestCounts;
+  if (templates.length === 0) return { reason: 'not-applicable', detail: 'the document lists no session templates' };
+  // Connections per unit are not known in advance (reconnects, --max-connections): use the
+  // number the units of this run actually opened.
   const created = doc.counters.sessionsCreated;
-  if (created === 0) return { reason: 'no-samples', detail: 'no session was created' };
-  return value(sessionRate * (doc.counters.connections / created));
+  const measured = created > 0 ? { measuredConnectionsPerUnit: doc.counters.connections / created } : {};
+  const demanded = demandedRates(rate, { options: doc.run.options, templates, ...measured });
+  if (which === 'request') return value(demanded.requestRate);
+  if (which === 'session') {
+    if (demanded.sessionRate === null) return { reason: 'not-applicable', detail: 'connection mode (--num-conns) has no sessions: its rate counts connections (use connection_rate)' };
+    return value(demanded.sessionRate);
+  }
+  if (demanded.connectionRate === null) return { reason: 'no-samples', detail: 'no session or connection was created' };
+  return value(demanded.connectionRate);
 }

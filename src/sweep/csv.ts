@@ -8,11 +8,15 @@
  * 100 x errors / replies in Perl's number format, and 101 when there were no replies. Extra
  * loadgen columns follow all of them, so scripts that address autobench's columns by position
  * keep working. Separator: tab when FILE ends in `.tsv` (autobench's default), else comma.
+ * In connection mode the rate is connections/s (autobench's own mode): `dem_req_rate` is
+ * num_calls × rate, the first extra column is `dem_conn_rate`, and the per-target `sess_rate`
+ * is left out (httperf has no sessions there).
  * One row per rate, ascending; a target without a step at that rate has empty cells.
  */
 import { fixed, g } from '../report/printf.js';
 import { errorTotal } from '../results/derive.js';
 import type { SweepStep, SweepTargetResult } from './schema.js';
+import type { RateUnit } from '../workload/demand.js';
 
 /** autobench's per-host columns, in its order. */
 export const AUTOBENCH_HOST_COLUMNS = [
@@ -27,8 +31,13 @@ export const AUTOBENCH_HOST_COLUMNS = [
   'errors',
 ] as const;
 
-/** loadgen's extra per-target columns. */
+/** loadgen's extra per-target columns (`sess_rate` only in session mode). */
 export const EXTRA_HOST_COLUMNS = ['sess_rate', 'p50_ms', 'p90_ms', 'p99_ms', 'cpu_busy', 'cpu_steal', 'passed', 'reason'] as const;
+
+/** The extra per-target columns of a sweep whose rate counts `unit`. */
+function extraColumns(unit: RateUnit): readonly string[] {
+  return unit === 'session' ? EXTRA_HOST_COLUMNS : EXTRA_HOST_COLUMNS.slice(1);
+}
 
 /** A text cell: quoted (RFC 4180) when it holds a separator, a quote or a line break. */
 function quote(text: string): string {
@@ -60,11 +69,12 @@ function autobenchCells(step: SweepStep): string[] {
   ];
 }
 
-function extraCells(step: SweepStep): string[] {
+function extraCells(step: SweepStep, unit: RateUnit): string[] {
   const m = step.metrics && !('unavailable' in step.metrics) ? step.metrics.cpu : undefined;
   const l = step.latency;
+  const sessions = unit === 'session' ? [step.achieved ? fixed(step.achieved.sessionRate.avg, 2) : '0.00'] : [];
   return [
-    step.achieved ? fixed(step.achieved.sessionRate.avg, 2) : '0.00',
+    ...sessions,
     l ? fixed(l.p50, 1) : '',
     l ? fixed(l.p90, 1) : '',
     l ? fixed(l.p99, 1) : '',
@@ -75,12 +85,13 @@ function extraCells(step: SweepStep): string[] {
   ];
 }
 
-/** The whole file's text (header and rows, each line ending in LF). */
-export function formatSweepCsv(targets: readonly SweepTargetResult[], separator: '\t' | ','): string {
+/** The whole file's text (header and rows, each line ending in LF); `unit`: what the rates count. */
+export function formatSweepCsv(targets: readonly SweepTargetResult[], separator: '\t' | ',', unit: RateUnit = 'session'): string {
+  const extras = extraColumns(unit);
   const header = ['dem_req_rate'];
   for (const t of targets) for (const col of AUTOBENCH_HOST_COLUMNS) header.push(`${col}_${t.name}`);
-  header.push('dem_sess_rate');
-  for (const t of targets) for (const col of EXTRA_HOST_COLUMNS) header.push(`${col}_${t.name}`);
+  header.push(unit === 'session' ? 'dem_sess_rate' : 'dem_conn_rate');
+  for (const t of targets) for (const col of extras) header.push(`${col}_${t.name}`);
 
   const rates = [...new Set(targets.flatMap((t) => t.steps.map((s) => s.rate)))].sort((a, b) => a - b);
   const lines = [header.join(separator)];
@@ -90,7 +101,7 @@ export function formatSweepCsv(targets: readonly SweepTargetResult[], separator:
     const row = [perlNumber(demanded.requestRate)];
     for (const s of steps) row.push(...(s ? autobenchCells(s) : AUTOBENCH_HOST_COLUMNS.map(() => '')));
     row.push(perlNumber(rate));
-    for (const s of steps) row.push(...(s ? extraCells(s) : EXTRA_HOST_COLUMNS.map(() => '')));
+    for (const s of steps) row.push(...(s ? extraCells(s, unit) : extras.map(() => '')));
     lines.push(row.join(separator));
   }
   return `${lines.join('\n')}\n`;

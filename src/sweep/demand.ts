@@ -1,38 +1,22 @@
 /**
- * What a session rate demands of a server, given the session file: requests, replies and
- * connections per session (averaged over the templates, which sessions replay round-robin) and
- * the think time a session spends before it can finish.
+ * What a step's rate demands of a server, given the planned templates of the workload (the
+ * session file, or the templates of --wsess / connection mode), and the think time a unit spends
+ * before it can finish. The rates themselves come from the one definition in
+ * src/workload/demand.ts, shared with the gate's `target`.
  */
 import type { ReplayOptions } from '../options.js';
 import type { SessionFile, SessionTemplate } from '../session/model.js';
-import type { DemandedRates } from './schema.js';
+import { demandedRates, rateUnit, type DemandedRates, type DemandOptions, type RateUnit } from '../workload/demand.js';
 
-/** The shape of a session file that the sweep's arithmetic needs. */
+/** The shape of a workload that the sweep's arithmetic needs. */
 export interface SessionShape {
-  /** Mean requests per session. */
-  requestsPerSession: number;
-  /** Mean connections per session (see `connectionsForTemplate`). */
-  connectionsPerSession: number;
-  /** Longest total think time of any template, seconds: no session ends sooner. */
+  /** What the swept rate counts: sessions/s or connections/s. */
+  unit: RateUnit;
+  /** The planned templates (units replay them round-robin) and the options that model them. */
+  templates: readonly SessionTemplate[];
+  options: DemandOptions;
+  /** Longest total think time of any template, seconds: no unit ends sooner. */
   maxThinkSeconds: number;
-}
-
-/**
- * Connections one session of this template opens, following httperf's slot rules (spec 4.4):
- * HTTP/1.0 closes after every reply, so one connection per request. With HTTP/1.1 a burst's
- * first call goes alone and its other calls go out together, filling a slot up to
- * `maxPipedCalls` before the next slot opens, so a session needs
- * ceil(largest number of calls in flight / maxPipedCalls) slots, at most `maxConnections`.
- */
-export function connectionsForTemplate(template: SessionTemplate, options: Pick<ReplayOptions, 'httpVersion' | 'maxConnections' | 'maxPipedCalls'>): number {
-  let requests = 0;
-  let inFlight = 1;
-  for (const burst of template.bursts) {
-    requests += burst.requests.length;
-    inFlight = Math.max(inFlight, burst.requests.length - 1);
-  }
-  if (options.httpVersion === '1.0') return requests;
-  return Math.min(options.maxConnections, Math.ceil(inFlight / options.maxPipedCalls));
 }
 
 /** Think time a template spends between its bursts (the last burst's think is not used). */
@@ -44,22 +28,22 @@ export function templateThinkSeconds(template: SessionTemplate, defaultThink: nu
   return total;
 }
 
-/** Shape of the session file under these replay options. */
-export function sessionShape(file: SessionFile, options: Pick<ReplayOptions, 'httpVersion' | 'maxConnections' | 'maxPipedCalls' | 'thinkTime'>): SessionShape {
-  let requests = 0;
-  let connections = 0;
-  let maxThink = 0;
-  for (const template of file.templates) {
-    for (const burst of template.bursts) requests += burst.requests.length;
-    connections += connectionsForTemplate(template, options);
-    maxThink = Math.max(maxThink, templateThinkSeconds(template, options.thinkTime));
-  }
-  const n = file.templates.length;
-  return { requestsPerSession: requests / n, connectionsPerSession: connections / n, maxThinkSeconds: maxThink };
+/** Shape of the planned templates under these replay options (no workload: --wsesslog). */
+export function sessionShape(
+  file: SessionFile,
+  options: Pick<ReplayOptions, 'httpVersion' | 'maxConnections' | 'maxPipedCalls' | 'thinkTime'> & Partial<Pick<ReplayOptions, 'workload'>>,
+): SessionShape {
+  const { httpVersion, maxConnections, maxPipedCalls, workload } = options;
+  const maxThinkSeconds = Math.max(0, ...file.templates.map((t) => templateThinkSeconds(t, options.thinkTime)));
+  return {
+    unit: rateUnit(workload),
+    templates: file.templates,
+    options: { httpVersion, maxConnections, maxPipedCalls, ...(workload ? { workload } : {}) },
+    maxThinkSeconds,
+  };
 }
 
-/** Demanded rates of a step at `rate` sessions/s. */
-export function demandedRates(rate: number, shape: SessionShape): DemandedRates {
-  const requestRate = rate * shape.requestsPerSession;
-  return { sessionRate: rate, connectionRate: rate * shape.connectionsPerSession, requestRate, replyRate: requestRate };
+/** Demanded rates of a step at `rate` units/s. */
+export function stepDemand(rate: number, shape: SessionShape): DemandedRates {
+  return demandedRates(rate, { options: shape.options, templates: shape.templates });
 }

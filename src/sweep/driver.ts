@@ -22,14 +22,15 @@ import { roundRate, type TargetSpec } from './spec.js';
 import type { SweepStep } from './schema.js';
 import { linkedController, StepRun } from './steprun.js';
 import type { GeneratorGauge } from './window.js';
+import type { RateUnit } from '../workload/demand.js';
 
 /** One run the loop asks for: arrival segments against a target. */
 export interface RunRequest {
   target: TargetSpec;
   segments: ArrivalSegment[];
-  /** Sessions the segments create. */
+  /** Units (sessions or connections) the segments create. */
   sessions: number;
-  /** The probe: replay the session file without its think times. */
+  /** The probe: replay the templates without their think times. */
   probe: boolean;
 }
 
@@ -49,6 +50,8 @@ export interface StepProgress {
   index: number;
   total: number;
   rate: number;
+  /** What `rate` counts. */
+  unit: RateUnit;
   /** 'warm-up' before the window opens, then 'measuring'. */
   stage: 'warm-up' | 'measuring';
   /** Date.now() at which the step's window closes. */

@@ -8,8 +8,8 @@
 import { errorTotal, sampleStats } from '../results/derive.js';
 import type { HistogramSummary, TimelineSample } from '../results/schema.js';
 import type { NodeMetrics } from '../metrics/node.js';
-import type { SessionShape } from './demand.js';
-import { demandedRates } from './demand.js';
+import { RATE_UNIT_NAMES, type DemandedRates, type RateUnit } from '../workload/demand.js';
+import { stepDemand, type SessionShape } from './demand.js';
 import type { Slo } from './spec.js';
 import type { AchievedRates, GeneratorHealth, LatencyFigures, StepErrors, StepTiming, SweepStep } from './schema.js';
 import type { WindowMeasure } from './window.js';
@@ -85,8 +85,8 @@ function generatorHealth(m: WindowMeasure): GeneratorHealth {
   return { cpu: seconds > 0 ? m.cpuSeconds / seconds : 0, eventLoopDelayP99Ms: m.loopDelayP99Ms, startLagP90Ms: m.histograms.startLag.p90 / 1000 };
 }
 
-/** Reasons the generator was the limit (empty when it was not). */
-export function generatorLimits(health: GeneratorHealth, rate: number): string[] {
+/** Reasons the generator was the limit (empty when it was not); `unit`: what `rate` counts. */
+export function generatorLimits(health: GeneratorHealth, rate: number, unit: RateUnit = 'session'): string[] {
   const reasons: string[] = [];
   if (health.cpu > GENERATOR_LIMITS.cpu) reasons.push(`generator CPU ${formatPercent(health.cpu)} of a core`);
   if (health.eventLoopDelayP99Ms > GENERATOR_LIMITS.eventLoopDelayP99Ms) reasons.push(`generator event-loop delay p99 ${formatMs(health.eventLoopDelayP99Ms)}`);
@@ -94,7 +94,7 @@ export function generatorLimits(health: GeneratorHealth, rate: number): string[]
   const lagLimitMs = Math.max(GENERATOR_LIMITS.startLagFraction * gapMs, GENERATOR_LIMITS.startLagFloorMs);
   if (health.startLagP90Ms > lagLimitMs) {
     const limitText = lagLimitMs > GENERATOR_LIMITS.startLagFloorMs ? `10% of the ${formatMs(gapMs)} inter-arrival time` : formatMs(lagLimitMs);
-    reasons.push(`session start lag p90 ${formatMs(health.startLagP90Ms)} > ${limitText}`);
+    reasons.push(`${RATE_UNIT_NAMES[unit].noun} start lag p90 ${formatMs(health.startLagP90Ms)} > ${limitText}`);
   }
   return reasons;
 }
@@ -132,22 +132,22 @@ export interface StepInput {
 }
 
 /** Reasons the server fell short (rates, errors, SLOs) in a window that holds enough samples. */
-function serverReasons(input: StepInput, m: WindowMeasure, achieved: AchievedRates, latency: LatencyFigures, errors: StepErrors): string[] {
+function serverReasons(input: StepInput, demanded: DemandedRates, m: WindowMeasure, achieved: AchievedRates, latency: LatencyFigures, errors: StepErrors): string[] {
   const { criteria } = input;
-  const demanded = demandedRates(input.rate, input.shape);
   if (m.counts.replies === 0) {
     const breakdown = errorBreakdown(errors);
     return [`no replies${breakdown ? ` (${breakdown})` : ''}`];
   }
   const reasons: string[] = [];
-  const checks: Array<[string, number, number]> = [
+  // A demand that does not apply (sessions in connection mode) is null and not checked.
+  const checks: Array<[string, number, number | null]> = [
     ['reply rate', achieved.replyRate.avg, demanded.replyRate],
     ['session rate', achieved.sessionRate.avg, demanded.sessionRate],
     ['request rate', achieved.requestRate.avg, demanded.requestRate],
     ['connection rate', achieved.connectionRate.avg, demanded.connectionRate],
   ];
   // The first short rate is the headline; the others usually fall with it, so they follow in brackets.
-  const short = checks.filter(([, got, wanted]) => wanted > 0 && got < criteria.tolerance * wanted);
+  const short = checks.filter((c): c is [string, number, number] => c[2] !== null && c[2] > 0 && c[1] < criteria.tolerance * c[2]);
   if (short.length > 0) {
     const [[name, got, wanted], ...others] = short as [[string, number, number], ...Array<[string, number, number]>];
     const also = others.map(([n, g, w]) => `${n.replace(' rate', '')} ${formatPercent(g / w)}`).join(', ');
@@ -165,6 +165,7 @@ function serverReasons(input: StepInput, m: WindowMeasure, achieved: AchievedRat
 /** Why the window cannot be trusted (empty when it can). */
 function honestyReasons(input: StepInput, m: WindowMeasure | null, generator: GeneratorHealth | null, serverFailed: boolean): string[] {
   const t = input.timing;
+  const noun = RATE_UNIT_NAMES[input.shape.unit].noun;
   const reasons: string[] = [];
   const samples = m?.samples.length ?? 0;
   if (input.interrupted) reasons.push('interrupted: the run was stopped before the window ended');
@@ -173,12 +174,12 @@ function honestyReasons(input: StepInput, m: WindowMeasure | null, generator: Ge
     reasons.push(`too few samples: ${samples} complete 5-s sample${samples === 1 ? '' : 's'} in the ${formatSeconds(seconds)} window, need ${t.samplesNeeded}`);
   }
   if (m && !serverFailed && m.histograms.sessionLifetime.count > 0) {
-    // Sessions that outlive the warm-up may have started at the previous rate: the window mixes two steps.
+    // Units that outlive the warm-up may have started at the previous rate: the window mixes two steps.
     const p90 = m.histograms.sessionLifetime.p90 / 1e6;
-    if (p90 > t.warmup + 1e-9) reasons.push(`no steady state: session lifetime p90 ${formatSeconds(p90)} > warm-up ${formatSeconds(t.warmup)}`);
+    if (p90 > t.warmup + 1e-9) reasons.push(`no steady state: ${noun} lifetime p90 ${formatSeconds(p90)} > warm-up ${formatSeconds(t.warmup)}`);
   }
   if (generator) {
-    const limited = generatorLimits(generator, input.rate);
+    const limited = generatorLimits(generator, input.rate, input.shape.unit);
     if (limited.length > 0) reasons.push(`generator-limited: ${limited.join(', ')}`);
   }
   if (input.metrics && 'unavailable' in input.metrics) reasons.push(`target ${input.metrics.unavailable}`);
@@ -197,12 +198,13 @@ export function formatSeconds(s: number): string {
 /** Judge one step from what its window measured. */
 export function evaluateStep(input: StepInput): SweepStep {
   const m = input.measure;
+  const demanded = stepDemand(input.rate, input.shape);
   const achieved = m ? achievedRates(m.samples) : null;
   const latency = m ? latencyFigures(m.histograms.responseTime, m.histograms.replyTime) : null;
   const errors = m ? stepErrors(m) : null;
   const generator = m ? generatorHealth(m) : null;
   const enough = (m?.samples.length ?? 0) >= input.timing.samplesNeeded && !input.interrupted;
-  const server = m && enough ? serverReasons(input, m, achieved!, latency!, errors!) : [];
+  const server = m && enough ? serverReasons(input, demanded, m, achieved!, latency!, errors!) : [];
   const honesty = honestyReasons(input, m, generator, server.length > 0);
   // Reasons the window is unusable come first, then the server's shortfalls, then other doubts.
   const first = (r: string) => r.startsWith('interrupted') || r.startsWith('too few');
@@ -214,7 +216,7 @@ export function evaluateStep(input: StepInput): SweepStep {
     run: input.run,
     timing: input.timing,
     counts: m?.counts ?? null,
-    demanded: demandedRates(input.rate, input.shape),
+    demanded,
     achieved,
     latency,
     errors,

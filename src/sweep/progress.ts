@@ -5,12 +5,13 @@
  */
 import type { StepProgress } from './driver.js';
 import { formatRate } from './verdict.js';
+import { RATE_UNIT_NAMES } from '../workload/demand.js';
 
 /** The line's text at `now` (Date.now()). */
 export function formatProgress(p: StepProgress, now: number): string {
   const left = Math.max(0, Math.ceil((p.endsAt - now) / 1000));
   const achieved = p.achievedReplyRate === null ? '' : `, achieved ${formatRate(p.achievedReplyRate)} replies/s so far`;
-  return `${p.target.name}: step ${p.index + 1} of ${p.total}, ${formatRate(p.rate)} sessions/s, ${p.stage}, ${left} s left${achieved}`;
+  return `${p.target.name}: step ${p.index + 1} of ${p.total}, ${formatRate(p.rate)} ${RATE_UNIT_NAMES[p.unit].perSecond}, ${p.stage}, ${left} s left${achieved}`;
 }
 
 /** A redrawn status line on `stream`, or null when it is not a terminal. */

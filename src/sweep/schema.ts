@@ -1,24 +1,21 @@
 /**
  * The sweep document written by `loadgen sweep --json FILE` and read by `loadgen gate`.
- * schemaVersion 2 (2: step windows, step timing, runs kept once per target, `interrupted`). Rates are per second; times in milliseconds unless a name says otherwise.
+ * schemaVersion 2 (2: step windows, step timing, runs kept once per target, `interrupted`; later
+ * additions: `options.unit`, `options.workload`, `knee.rate`/`knee.unit`, `demanded.unit`). Rates are per second; times in milliseconds unless a name says otherwise.
  * The gate reads `kind`, `targets[i].knee` and `targets[i].saturation`: keep those names.
  */
 import type { ErrorCounters, ResultsDocument } from '../results/schema.js';
 import type { NodeMetrics } from '../metrics/node.js';
+import type { DemandedRates, RateUnit } from '../workload/demand.js';
 
 export const SWEEP_SCHEMA_VERSION = 2 as const;
 
-/** Rates a step asks for, derived from the session rate and the session file. */
-export interface DemandedRates {
-  /** Session arrival rate (sessions/s): the step's rate. */
-  sessionRate: number;
-  /** Implied connection rate: sessions/s x connections a session opens (see demand.ts). */
-  connectionRate: number;
-  /** Implied request rate: sessions/s x mean requests per session (autobench's dem_req_rate). */
-  requestRate: number;
-  /** Implied reply rate: one reply per request. */
-  replyRate: number;
-}
+/**
+ * Rates a step asks for, from its rate and the planned templates (src/workload/demand.ts, the
+ * definition the gate's `target` uses too). `unit` says what the rate counts; `sessionRate` is
+ * null in connection mode. Documents written before connection mode have no `unit` (sessions).
+ */
+export type { DemandedRates } from '../workload/demand.js';
 
 /** min/avg/max/stddev of the complete 5-s samples inside the measurement window. */
 export interface RateStats {
@@ -34,6 +31,7 @@ export interface AchievedRates {
   connectionRate: RateStats;
   requestRate: RateStats;
   replyRate: RateStats;
+  /** Units that completed: sessions, or in connection mode connections that did all their calls. */
   sessionRate: RateStats;
 }
 
@@ -97,6 +95,7 @@ export interface WindowCounts {
 
 /** One measured step: one target at one rate. */
 export interface SweepStep {
+  /** Arrival rate, in `demanded.unit`s/s. */
   rate: number;
   /** 'linear' for the --rates steps, 'refine' for bisection steps. */
   phase: 'linear' | 'refine';
@@ -132,8 +131,12 @@ export interface SweepTargetResult {
   server: string;
   port: number;
   metricsUrl?: string;
-  /** Highest passing rate, with the reply rate it achieved; null when no step passed. */
-  knee: { sessionRate: number; replyRate: number } | null;
+  /**
+   * Highest passing rate (`rate`, in `unit`s/s), with the reply rate it achieved; null when no
+   * step passed. `sessionRate` repeats `rate` in either unit: it is the name `loadgen gate`
+   * reads for `knee` (kept so sweep documents stay readable by every version).
+   */
+  knee: { rate: number; unit: RateUnit; sessionRate: number; replyRate: number } | null;
   /** Highest achieved reply rate of any step. */
   saturation: { replyRate: number };
   /** Lowest failing rate above the knee (null when no step failed). */
@@ -148,6 +151,11 @@ export interface SweepTargetResult {
 
 /** Settings of the sweep itself (the replay options are stored in each step's results). */
 export interface SweepSettings {
+  /** What the rates count: sessions/s (--wsesslog, --wsess) or connections/s (--uri/--wlog/--wset). */
+  unit: RateUnit;
+  /** The workload as given, e.g. `--wsesslog=…,shop.txt` or `--uri=/ --num-calls=5 --burst-length=1`. */
+  workload: string;
+  /** Rates to try, in `unit`s/s. */
   rates: number[];
   /** 'staircase': one run, the rate steps up and arrivals never stop; 'drain': one run per step. */
   mode: 'staircase' | 'drain';
@@ -165,7 +173,9 @@ export interface SweepSettings {
   /** Maximum error rate, 0..1. */
   maxErrors: number;
   slo: string[];
+  /** The --wsesslog file ('' for generated workloads). */
   sessionFile: string;
+  /** Default think time (--wsesslog's X, --wsess's X; 0 in connection mode). */
   thinkTime: number;
 }
 

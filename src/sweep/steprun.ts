@@ -141,6 +141,7 @@ export class StepRun {
       index: this.next,
       total: this.plan.steps.length,
       rate: planned.rate,
+      unit: this.input.shape.unit,
       stage: t < w.from - EARLY_SLACK_SECONDS ? 'warm-up' : 'measuring',
       endsAt: Date.now() + (w.to - t) * 1000,
       achievedReplyRate: this.tracker.replyRateSoFar(w),

@@ -1,14 +1,15 @@
 /**
  * `--svg FILE` / `--html FILE`: a hand-written SVG chart of a sweep (no dependency).
- * Left panel: achieved reply rate against the demanded session rate, with the demanded reply
- * rate as a dashed reference line (points on it kept up). Right panel: p99 response time against
- * the demanded session rate on a log scale. One colour per target; filled points passed, hollow
+ * Left panel: achieved reply rate against the demanded session (or connection) rate, with the
+ * demanded reply rate as a dashed reference line (points on it kept up). Right panel: p99
+ * response time against the same rate on a log scale. One colour per target; filled points passed, hollow
  * points failed; each target's knee is a vertical dashed line with a label.
  */
 import { formatMs, formatPercent, formatSeconds } from './evaluate.js';
 import type { SweepDocument, SweepStep, SweepTargetResult } from './schema.js';
 import { formatStepDesign } from './table.js';
 import { formatRate } from './verdict.js';
+import { RATE_UNIT_NAMES, type RateUnit } from '../workload/demand.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const WIDTH = 960;
@@ -44,7 +45,7 @@ interface Axis {
   toY(v: number): number;
 }
 
-function frame(out: string[], left: number, title: string, xTicks: number[], yTicks: number[], axis: Axis, yLabel: (v: number) => string): void {
+function frame(out: string[], left: number, title: string, xTicks: number[], yTicks: number[], axis: Axis, yLabel: (v: number) => string, unit: RateUnit): void {
   const { top, width, height } = PANEL;
   out.push(`<text x="${left + width / 2}" y="${top - 14}" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`);
   for (const t of yTicks) {
@@ -58,7 +59,7 @@ function frame(out: string[], left: number, title: string, xTicks: number[], yTi
     out.push(`<text x="${x.toFixed(1)}" y="${top + height + 18}" text-anchor="middle">${formatRate(t)}</text>`);
   }
   out.push(`<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="#333"/>`);
-  out.push(`<text x="${left + width / 2}" y="${top + height + 38}" text-anchor="middle">demanded session rate (sessions/s)</text>`);
+  out.push(`<text x="${left + width / 2}" y="${top + height + 38}" text-anchor="middle">demanded ${RATE_UNIT_NAMES[unit].noun} rate (${RATE_UNIT_NAMES[unit].perSecond})</text>`);
 }
 
 function series(out: string[], target: SweepTargetResult, color: string, axis: Axis, value: (s: SweepTargetResult['steps'][number]) => number | undefined): void {
@@ -79,15 +80,16 @@ function series(out: string[], target: SweepTargetResult, color: string, axis: A
 
 function kneeMarker(out: string[], target: SweepTargetResult, color: string, axis: Axis, index: number): void {
   if (!target.knee) return;
-  const x = axis.toX(target.knee.sessionRate);
+  const x = axis.toX(target.knee.rate);
   const { top, height } = PANEL;
   out.push(`<line x1="${x.toFixed(1)}" y1="${top}" x2="${x.toFixed(1)}" y2="${top + height}" stroke="${color}" stroke-dasharray="6,4" stroke-width="1.5"/>`);
-  out.push(`<text x="${(x + 4).toFixed(1)}" y="${top + 14 + index * 14}" fill="${color}">knee ${escapeXml(formatRate(target.knee.sessionRate))}/s</text>`);
+  out.push(`<text x="${(x + 4).toFixed(1)}" y="${top + 14 + index * 14}" fill="${color}">knee ${escapeXml(formatRate(target.knee.rate))}/s</text>`);
 }
 
 /** The chart as a standalone SVG document. */
 export function renderSweepSvg(doc: SweepDocument): string {
   const targets = doc.targets;
+  const unit = doc.options.unit;
   const steps = targets.flatMap((t) => t.steps);
   const maxRate = Math.max(1, ...steps.map((s) => s.rate));
   const maxReply = Math.max(1, ...steps.map((s) => Math.max(s.demanded.replyRate, s.achieved?.replyRate.avg ?? 0)));
@@ -104,13 +106,13 @@ export function renderSweepSvg(doc: SweepDocument): string {
   const yMax = yTicks.at(-1)!;
   const left0 = PANEL.left[0];
   const rateAxis: Axis = { toX: (v) => left0 + (v / xMax) * width, toY: (v) => top + height - (v / yMax) * height };
-  frame(out, left0, 'achieved reply rate (replies/s)', xTicks, yTicks, rateAxis, (v) => formatRate(v));
+  frame(out, left0, 'achieved reply rate (replies/s)', xTicks, yTicks, rateAxis, (v) => formatRate(v), unit);
   const demandLine = [...new Set(steps.map((s) => s.rate))].sort((a, b) => a - b);
   if (demandLine.length > 0) {
-    const perSession = steps[0]!.demanded.replyRate / steps[0]!.rate;
+    const perUnit = steps[0]!.demanded.replyRate / steps[0]!.rate;
     // Clipped to the plot: the diagonal stops where it leaves the top edge.
-    const xEnd = perSession > 0 ? Math.min(xMax, yMax / perSession) : xMax;
-    out.push(`<line x1="${rateAxis.toX(0)}" y1="${rateAxis.toY(0)}" x2="${rateAxis.toX(xEnd).toFixed(1)}" y2="${rateAxis.toY(xEnd * perSession).toFixed(1)}" stroke="#999" stroke-dasharray="3,3"/>`);
+    const xEnd = perUnit > 0 ? Math.min(xMax, yMax / perUnit) : xMax;
+    out.push(`<line x1="${rateAxis.toX(0)}" y1="${rateAxis.toY(0)}" x2="${rateAxis.toX(xEnd).toFixed(1)}" y2="${rateAxis.toY(xEnd * perUnit).toFixed(1)}" stroke="#999" stroke-dasharray="3,3"/>`);
     out.push(`<text x="${left0 + 8}" y="${top + 16}" fill="#777">dashed: demanded</text>`);
   }
   targets.forEach((t, i) => {
@@ -128,7 +130,7 @@ export function renderSweepSvg(doc: SweepDocument): string {
     toX: (v) => left1 + (v / xMax) * width,
     toY: (v) => top + height - ((Math.log10(Math.max(v, lt[0]!)) - lo) / Math.max(hi - lo, 1e-9)) * height,
   };
-  frame(out, left1, 'p99 response time (log scale)', xTicks, lt, latencyAxis, (v) => formatMs(v));
+  frame(out, left1, 'p99 response time (log scale)', xTicks, lt, latencyAxis, (v) => formatMs(v), unit);
   targets.forEach((t, i) => {
     const color = COLORS[i % COLORS.length]!;
     series(out, t, color, latencyAxis, (s) => s.latency?.p99);
@@ -140,7 +142,7 @@ export function renderSweepSvg(doc: SweepDocument): string {
     const color = COLORS[i % COLORS.length]!;
     const x = 70 + i * 220;
     out.push(`<rect x="${x}" y="${HEIGHT - 22}" width="12" height="12" fill="${color}"/>`);
-    out.push(`<text x="${x + 18}" y="${HEIGHT - 12}">${escapeXml(t.name)}${t.knee ? ` (knee ${formatRate(t.knee.sessionRate)}/s)` : ''}</text>`);
+    out.push(`<text x="${x + 18}" y="${HEIGHT - 12}">${escapeXml(t.name)}${t.knee ? ` (knee ${formatRate(t.knee.rate)}/s)` : ''}</text>`);
   });
   out.push(`<text x="${WIDTH - 10}" y="${HEIGHT - 12}" text-anchor="end" fill="#777">filled: step passed · hollow: failed</text>`);
   out.push('</svg>');
@@ -171,7 +173,7 @@ function htmlRow(t: SweepTargetResult, s: SweepStep): string {
 /** An HTML page with the chart, the verdicts and a table of the steps. */
 export function renderSweepHtml(doc: SweepDocument): string {
   const rows = doc.targets.flatMap((t) => t.steps.map((s) => htmlRow(t, s)));
-  const header = ['target', 'sessions/s', 'warm-up', 'demanded replies/s', 'achieved replies/s', 'p50', 'p99', 'errors', 'generator CPU', 'target CPU', 'steal', 'result'];
+  const header = ['target', RATE_UNIT_NAMES[doc.options.unit].perSecond, 'warm-up', 'demanded replies/s', 'achieved replies/s', 'p50', 'p99', 'errors', 'generator CPU', 'target CPU', 'steal', 'result'];
   return [
     '<!DOCTYPE html>',
     '<html><head><meta charset="utf-8"><title>loadgen sweep</title>',

@@ -6,10 +6,12 @@ import { formatMs, formatPercent, formatSeconds } from './evaluate.js';
 import { WARMUP_HEADROOM } from './plan.js';
 import type { SweepSettings, SweepStep, SweepTargetResult } from './schema.js';
 import { formatRate } from './verdict.js';
+import { RATE_UNIT_NAMES, type RateUnit } from '../workload/demand.js';
 
 const COLUMNS: Array<[string, number]> = [
   ['target', 22],
-  ['sess/s', 8],
+  // The rate column's title is the unit's short name (sess/s or conn/s).
+  ['rate', 8],
   ['warm-up', 8],
   ['dem rep/s', 10],
   ['ach rep/s', 10],
@@ -34,15 +36,16 @@ function row(cells: string[]): string {
 }
 
 /** What a step is made of, printed above the table (settings as stored in the sweep document). */
-export function formatStepDesign(settings: Pick<SweepSettings, 'mode' | 'duration' | 'samples' | 'warmup'>): string {
-  const warmup = settings.warmup === null ? `warm-up ≥ ${WARMUP_HEADROOM} × session lifetime (probed), in whole 5-s samples` : `warm-up ${settings.warmup} s (--warmup)`;
+export function formatStepDesign(settings: Pick<SweepSettings, 'mode' | 'duration' | 'samples' | 'warmup'> & { unit?: RateUnit }): string {
+  const noun = RATE_UNIT_NAMES[settings.unit ?? 'session'].noun;
+  const warmup = settings.warmup === null ? `warm-up ≥ ${WARMUP_HEADROOM} × ${noun} lifetime (probed), in whole 5-s samples` : `warm-up ${settings.warmup} s (--warmup)`;
   const mode = settings.mode === 'staircase' ? 'staircase: arrivals never stop, the previous step drains in the warm-up' : 'drain: one run per step, --cooldown between steps';
   return `step = ${warmup} + measurement window ${settings.duration} s (--duration; needs ${settings.samples} complete 5-s samples) · ${mode}`;
 }
 
-/** The header line. */
-export function formatStepHeader(): string {
-  return row(COLUMNS.map(([name]) => name));
+/** The header line (the rate column says what the rates count). */
+export function formatStepHeader(unit: RateUnit = 'session'): string {
+  return row(COLUMNS.map(([name], i) => (i === 1 ? RATE_UNIT_NAMES[unit].short : name)));
 }
 
 /** One step's line. */

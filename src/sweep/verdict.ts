@@ -6,6 +6,7 @@
 import { formatPercent } from './evaluate.js';
 import type { TargetSpec } from './spec.js';
 import type { ResultsDocument } from '../results/schema.js';
+import { RATE_UNIT_NAMES, type RateUnit } from '../workload/demand.js';
 import type { SweepStep, SweepTargetResult } from './schema.js';
 
 /** Rates print with at most 3 significant decimals and no trailing zeros. */
@@ -19,7 +20,7 @@ export function formatRate(rate: number): string {
 export function summarizeTarget(target: TargetSpec, steps: SweepStep[], runs: ResultsDocument[] = [], interrupted = false): SweepTargetResult {
   const passing = steps.filter((s) => s.passed);
   const kneeStep = passing.reduce<SweepStep | undefined>((best, s) => (!best || s.rate > best.rate ? s : best), undefined);
-  const knee = kneeStep ? { sessionRate: kneeStep.rate, replyRate: kneeStep.achieved?.replyRate.avg ?? 0 } : null;
+  const knee = kneeStep ? { rate: kneeStep.rate, unit: kneeStep.demanded.unit, sessionRate: kneeStep.rate, replyRate: kneeStep.achieved?.replyRate.avg ?? 0 } : null;
   const saturationReply = Math.max(0, ...steps.map((s) => s.achieved?.replyRate.avg ?? 0));
   const failingAbove = steps.filter((s) => !s.passed && (!kneeStep || s.rate > kneeStep.rate));
   const firstFailing = failingAbove.reduce<SweepStep | undefined>((low, s) => (!low || s.rate < low.rate ? s : low), undefined);
@@ -35,7 +36,8 @@ export function summarizeTarget(target: TargetSpec, steps: SweepStep[], runs: Re
     steps,
     runs,
   };
-  result.verdict = `${interrupted ? 'INTERRUPTED (partial sweep) · ' : ''}${verdictLine(result, kneeStep, firstFailing)}`;
+  const unit = steps[0]?.demanded.unit ?? 'session';
+  result.verdict = `${interrupted ? 'INTERRUPTED (partial sweep) · ' : ''}${verdictLine(result, unit, kneeStep, firstFailing)}`;
   return result;
 }
 
@@ -45,12 +47,12 @@ function targetCpu(step: SweepStep): string | undefined {
   return `target CPU ${formatPercent(m.cpu.busy / 100)}${m.cpu.steal >= 0.5 ? ` (steal ${formatPercent(m.cpu.steal / 100)})` : ''}`;
 }
 
-function verdictLine(r: SweepTargetResult, kneeStep: SweepStep | undefined, firstFailing: SweepStep | undefined): string {
+function verdictLine(r: SweepTargetResult, unit: RateUnit, kneeStep: SweepStep | undefined, firstFailing: SweepStep | undefined): string {
   const parts: string[] = [];
   if (r.steps.length === 0) return 'no step was run';
   if (kneeStep && r.knee) {
     const bound = firstFailing ? '' : '≥ ';
-    parts.push(`knee: ${bound}${formatRate(r.knee.sessionRate)} sessions/s (${formatRate(r.knee.replyRate)} replies/s)`);
+    parts.push(`knee: ${bound}${formatRate(r.knee.rate)} ${RATE_UNIT_NAMES[unit].perSecond} (${formatRate(r.knee.replyRate)} replies/s)`);
   } else if (r.steps.every((s) => s.unmeasured)) {
     parts.push('knee: none (no step could be measured honestly)');
   } else {
@@ -75,7 +77,7 @@ export function compareTargets(results: readonly SweepTargetResult[]): string[] 
   if (results.length < 2) return [];
   const base = results[0]!;
   return results.slice(1).map((r) => {
-    const kneeRatio = base.knee && r.knee && base.knee.sessionRate > 0 ? `knee ${(r.knee.sessionRate / base.knee.sessionRate).toFixed(2)}×` : 'knee n/a';
+    const kneeRatio = base.knee && r.knee && base.knee.rate > 0 ? `knee ${(r.knee.rate / base.knee.rate).toFixed(2)}×` : 'knee n/a';
     const satRatio = base.saturation.replyRate > 0 ? `saturation ${(r.saturation.replyRate / base.saturation.replyRate).toFixed(2)}×` : 'saturation n/a';
     return `${r.name} / ${base.name}: ${kneeRatio}, ${satRatio}`;
   });
