@@ -217,7 +217,7 @@ function sweepMetrics(): MetricDefinition[] {
     {
       name: 'knee',
       kind: 'rate',
-      description: "sweep: highest passing session rate of the first target (0 when no step passed)",
+      description: "sweep: highest passing rate of the first target, sessions/s or connections/s (0 when no step passed)",
       read: fromSweep((t) => value(t.knee === null ? 0 : t.knee.sessionRate)),
     },
     {

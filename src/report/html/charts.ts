@@ -6,6 +6,7 @@
  */
 import { errorTotal } from '../../results/fine-timeline.js';
 import type { ErrorCounters, FineBucket, FineTimeline, ResultsDocument } from '../../results/schema.js';
+import { demandedRates } from '../../workload/demand.js';
 import { percentileDistribution } from './percentiles.js';
 
 /** One plotted line. */
@@ -126,10 +127,11 @@ export function sessionRateChart(runs: readonly LabelledRun[]): ChartSpec {
   };
 }
 
-/** Mean requests per session of the run's templates (sessions replay them round-robin). */
-function requestsPerSession(doc: ResultsDocument): number {
-  const counts = doc.run.templateRequestCounts;
-  return counts.length === 0 ? 0 : counts.reduce((a, b) => a + b, 0) / counts.length;
+/** The run's demanded request rate (the one definition the sweep and the gate use); 0 when none. */
+function demandedRequestRate(doc: ResultsDocument): number {
+  const { targetSessionRate, templateRequestCounts, options } = doc.run;
+  if (!(targetSessionRate > 0) || templateRequestCounts.length === 0) return 0;
+  return demandedRates(targetSessionRate, { options, templates: templateRequestCounts }).requestRate;
 }
 
 /** Replies per second of each fine bucket, as a thin line under the 5-s samples (none for 1.0 documents). */
@@ -150,7 +152,7 @@ export function requestRateChart(runs: readonly LabelledRun[]): ChartSpec {
       series(name(run, 'replies/s'), run, rate((s) => s.replies)),
       series(name(run, 'requests/s'), run, rate((s) => s.requests), DOTTED),
     ];
-    const demanded = doc.run.targetSessionRate * requestsPerSession(doc);
+    const demanded = demandedRequestRate(doc);
     if (demanded > 0) out.push(series(name(run, 'demanded requests/s'), run, x.map(() => demanded), DASHED, 1.5));
     return [{ x, series: out }, ...fineReplyRate(doc, run, name)];
   }).flat();
