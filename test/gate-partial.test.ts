@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_INTERRUPTED, EXIT_RUN_FAILED } from '../src/errors.js';
-import { runGates, type GateDocument } from '../src/gate/index.js';
+import { runGates } from '../src/commands/gate-options.js';
+import type { GateDocument } from '../src/gate/index.js';
 import { makeResultsDocument, makeSweepDocument } from './fixtures/gate/documents.js';
 import { junitProblems, parseXml } from './fixtures/gate/xml.js';
 

@@ -6,10 +6,11 @@
  */
 import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
 import { HISTOGRAM_MAX_US, newHistogram, recordMs, type Histogram } from '../results/histogram.js';
-import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket, zeroErrors } from '../results/fine-timeline.js';
+import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket } from '../results/fine-timeline.js';
+import { emptyCounters, type ErrorKind } from '../results/fields.js';
 
-/** httperf's error categories, keyed by the field of ErrorCounters. */
-export type ErrorKind = keyof ErrorCounters;
+/** httperf's error categories, keyed by the field of ErrorCounters (results/fields.ts). */
+export type { ErrorKind } from '../results/fields.js';
 
 /** Map a Node.js socket error code to httperf's category (spec 5.2), in one place. */
 export function errorKindOf(code: string | undefined): ErrorKind {
@@ -54,42 +55,8 @@ export function tlsFailureReason(err: NodeJS.ErrnoException & { reason?: string 
   return `${code}: ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
 }
 
-export function emptyCounters(): Counters {
-  return {
-    connections: 0,
-    connected: 0,
-    connectionsWithReply: 0,
-    requests: 0,
-    replies: 0,
-    status: [0, 0, 0, 0, 0],
-    requestBytes: 0,
-    replyHeaderBytes: 0,
-    replyContentBytes: 0,
-    replyFooterBytes: 0,
-    responseTimeSumMs: 0,
-    responseTimeCount: 0,
-    transferTimeSumMs: 0,
-    connectTimeSumMs: 0,
-    connectionLifetimeSumMs: 0,
-    connectionLifetimeSumSqMs: 0,
-    connectionLifetimeMinMs: 0,
-    connectionLifetimeMaxMs: 0,
-    maxConcurrentConnections: 0,
-    maxConnectBurst: 0,
-    errors: zeroErrors(),
-    sessionsCreated: 0,
-    sessionsSucceeded: 0,
-    sessionsFailed: 0,
-    sessionsSucceededConnections: 0,
-    sessionLifetimeSum: 0,
-    sessionFailtimeSum: 0,
-    sessionLengthHistogram: [0],
-    retries: 0,
-    quietReconnects: 0,
-    extraReplyBytes: 0,
-    tlsFailures: {},
-  };
-}
+/** Zero counters, derived from the counter table (results/fields.ts). */
+export { emptyCounters } from '../results/fields.js';
 
 /** Generator health measured by the engine over one fine bucket. */
 export interface BucketHealth {

@@ -12,6 +12,7 @@
 import type { ReplayOptions } from '../options.js';
 import { isSessionWorkload, type PrintParts } from '../workload/spec.js';
 import { deriveRates, errorTotal, ratio } from '../results/derive.js';
+import { ERROR_KINDS, type ErrorCounters } from '../results/fields.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
 import { fixed, g, padRight } from './printf.js';
 
@@ -185,8 +186,7 @@ export function formatHttperfReport(doc: ResultsDocument): string {
     `CPU time [s]: user ${f2(cpuUser)} system ${f2(cpuSystem)} (user ${f1(100 * ratio(cpuUser, d))}% system ${f1(100 * ratio(cpuSystem, d))}% total ${f1(100 * ratio(cpuUser + cpuSystem, d))}%)`,
     `Net I/O: ${f1(rates.netIoKBps)} KB/s (${f1(8e-6 * ratio(netBytes, d))}*10^6 bps)`,
     '',
-    `Errors: total ${errorTotal(e)} client-timo ${e.clientTimeout} socket-timo ${e.socketTimeout} connrefused ${e.connRefused} connreset ${e.connReset}`,
-    `Errors: fd-unavail ${e.fdUnavail} addrunavail ${e.addrUnavail} ftab-full ${e.ftabFull} other ${e.other}`,
+    ...errorLines(e),
     ...faultLines(c),
   ];
   // httperf prints the Session block only when a session generator (--wsess, --wsesslog) ran.
@@ -200,6 +200,12 @@ export function formatHttperfReport(doc: ResultsDocument): string {
     `Session length histogram: ${sessionLengths(c.sessionLengthHistogram).join(' ')}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** httperf's two `Errors:` lines: the total and the first four kinds, then the other four. */
+function errorLines(e: ErrorCounters): string[] {
+  const items = ERROR_KINDS.map((kind) => `${kind.label} ${e[kind.key]}`);
+  return [`Errors: total ${errorTotal(e)} ${items.slice(0, 4).join(' ')}`, `Errors: ${items.slice(4).join(' ')}`];
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { InputError } from '../errors.js';
 import { readInputText, writeFileAtomic } from '../util/files.js';
+import { COUNTER_FIELDS, COUNTER_NAMES, ERROR_KEYS, FINE_BUCKET_COUNTS, FINE_BUCKET_PEAKS, GENERATOR_FIELDS, TIMELINE_COUNTS, type CounterRule } from './fields.js';
 import { BUCKET_HISTOGRAM_NAMES, HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type ResultsDocument } from './schema.js';
 
 /** 1-based line and column of a character offset. */
@@ -215,7 +216,30 @@ const HISTOGRAM_SHAPE: Shape = {
 
 const SAMPLE_STATS_SHAPE = numbers('min', 'avg', 'max', 'stddev', 'samples');
 
-const ERRORS_SHAPE = numbers('clientTimeout', 'socketTimeout', 'connRefused', 'connReset', 'fdUnavail', 'addrUnavail', 'ftabFull', 'other');
+const ERRORS_SHAPE = numbers(...ERROR_KEYS);
+
+/** The shape of a counter of each rule (fields.ts). */
+const COUNTER_SHAPES: Readonly<Record<CounterRule, Shape>> = {
+  sum: 'number',
+  max: 'number',
+  lifetimeMin: 'number',
+  lifetimeMax: 'number',
+  statusClasses: { arrayOf: 'number', length: 5 },
+  lengths: { arrayOf: 'number' },
+  errors: ERRORS_SHAPE,
+  reasons: 'object',
+};
+
+/** Every counter with its shape; counters added by a minor version are optional. */
+const COUNTERS_SHAPE: Shape = {
+  fields: Object.fromEntries(
+    COUNTER_NAMES.map((name) => {
+      const field: { rule: CounterRule; optional?: true } = COUNTER_FIELDS[name];
+      const shape = COUNTER_SHAPES[field.rule];
+      return [name, field.optional ? { optional: shape } : shape];
+    }),
+  ),
+};
 
 const BUCKET_HISTOGRAM_SHAPE: Shape = { fields: { ...numberFields('count', 'p50', 'p90', 'p99', 'max'), encoded: 'string' } };
 
@@ -226,10 +250,7 @@ const FINE_TIMELINE_SHAPE: Shape = {
     buckets: {
       arrayOf: {
         fields: {
-          ...numberFields(
-            'start', 'from', 'to', 'requests', 'replies', 'replies5xx', 'connections', 'sessionsStarted',
-            'sessionsSucceeded', 'sessionsFailed', 'cpuSeconds', 'loopDelayP99Ms', 'loopDelayMaxMs',
-          ),
+          ...numberFields('start', 'from', 'to', ...FINE_BUCKET_COUNTS, ...FINE_BUCKET_PEAKS),
           errors: ERRORS_SHAPE,
           ...Object.fromEntries(BUCKET_HISTOGRAM_NAMES.map((name) => [name, BUCKET_HISTOGRAM_SHAPE])),
         },
@@ -256,22 +277,7 @@ const DOCUMENT_SHAPE: Shape = {
     startedAt: 'string',
     endedAt: 'string',
     duration: 'number',
-    counters: {
-      fields: {
-        ...numberFields(
-          'connections', 'connected', 'connectionsWithReply', 'requests', 'replies', 'requestBytes',
-          'replyHeaderBytes', 'replyContentBytes', 'replyFooterBytes', 'responseTimeSumMs',
-          'responseTimeCount', 'transferTimeSumMs', 'connectTimeSumMs', 'connectionLifetimeSumMs',
-          'connectionLifetimeSumSqMs', 'connectionLifetimeMinMs', 'connectionLifetimeMaxMs',
-          'maxConcurrentConnections', 'maxConnectBurst', 'sessionsCreated', 'sessionsSucceeded',
-          'sessionsFailed', 'sessionsSucceededConnections', 'sessionLifetimeSum', 'sessionFailtimeSum',
-          'retries', 'quietReconnects',
-        ),
-        status: { arrayOf: 'number', length: 5 },
-        errors: ERRORS_SHAPE,
-        sessionLengthHistogram: { arrayOf: 'number' },
-      },
-    },
+    counters: COUNTERS_SHAPE,
     rates: {
       fields: {
         ...numberFields('connectionRate', 'requestRate', 'replyRate', 'sessionRate', 'netIoKBps', 'errorRate'),
@@ -279,16 +285,8 @@ const DOCUMENT_SHAPE: Shape = {
         sessionRateSamples: SAMPLE_STATS_SHAPE,
       },
     },
-    generator: numbers(
-      'cpuUserSeconds', 'cpuSystemSeconds', 'eventLoopDelayP50Ms', 'eventLoopDelayP99Ms',
-      'eventLoopDelayMaxMs', 'lateSessions',
-    ),
-    timeline: {
-      arrayOf: numbers(
-        't', 'interval', 'replies', 'requests', 'connections', 'sessionsStarted', 'sessionsSucceeded',
-        'sessionsFailed', 'errors', 'replies5xx',
-      ),
-    },
+    generator: numbers(...Object.keys(GENERATOR_FIELDS)),
+    timeline: { arrayOf: numbers('t', 'interval', ...TIMELINE_COUNTS) },
     histograms: { fields: Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, HISTOGRAM_SHAPE])) },
   },
 };
