@@ -4,10 +4,10 @@
  * The engine calls its methods; it knows nothing about sockets or formatting. Counters are plain
  * number fields so recording a reply is a handful of additions and three histogram records.
  */
-import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
+import { BUCKET_HISTOGRAM_NAMES, HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
 import { HISTOGRAM_MAX_US, newHistogram, recordMs, type Histogram } from '../results/histogram.js';
 import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket } from '../results/fine-timeline.js';
-import { emptyCounters, type ErrorKind } from '../results/fields.js';
+import { emptyCounters, zeroTimelineCounts, type ErrorKind, type TimelineCounts } from '../results/fields.js';
 
 /** httperf's error categories, keyed by the field of ErrorCounters (results/fields.ts). */
 export type { ErrorKind } from '../results/fields.js';
@@ -93,28 +93,11 @@ class OpenBucket {
 }
 
 /** Snapshot of the running totals a timeline sample is cut from. */
-interface Marks {
-  replies: number;
-  requests: number;
-  connections: number;
-  sessionsStarted: number;
-  sessionsSucceeded: number;
-  sessionsFailed: number;
-  errors: number;
-  replies5xx: number;
-}
+type Marks = TimelineCounts;
 
 export class Recorder {
   readonly counters: Counters = emptyCounters();
-  readonly histograms: Record<HistogramName, Histogram> = {
-    connectTime: newHistogram(),
-    responseTime: newHistogram(),
-    replyTime: newHistogram(),
-    sessionLifetime: newHistogram(),
-    startLag: newHistogram(),
-    correctedFirstReply: newHistogram(),
-    connectionLifetime: newHistogram(),
-  };
+  readonly histograms = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, newHistogram()])) as Record<HistogramName, Histogram>;
   readonly timeline: TimelineSample[] = [];
   /** The fine timeline, bounded in memory (see FineTimelineBuilder). */
   readonly fine: FineTimelineBuilder;
@@ -124,7 +107,7 @@ export class Recorder {
   lateSessions = 0;
   private alive = 0;
   private connectsThisTurn = 0;
-  private marks: Marks = { replies: 0, requests: 0, connections: 0, sessionsStarted: 0, sessionsSucceeded: 0, sessionsFailed: 0, errors: 0, replies5xx: 0 };
+  private marks: Marks = zeroTimelineCounts();
   private bucketMarks: Marks = { ...this.marks };
   private bucketErrorMarks: ErrorCounters = { ...this.counters.errors };
   private readonly openBucket = new OpenBucket();

@@ -269,13 +269,21 @@ export const TIMELINE_COUNTS = [
   'replies5xx',
 ] as const;
 
+/** The counts of a timeline sample (also the running totals samples are differences of). */
+export type TimelineCounts = Record<(typeof TIMELINE_COUNTS)[number], number>;
+
+/** Timeline counts all at zero. */
+export function zeroTimelineCounts(): TimelineCounts {
+  return Object.fromEntries(TIMELINE_COUNTS.map((name) => [name, 0])) as TimelineCounts;
+}
+
 /** One 5-s sample (httperf's reply-rate sampling), plus the other per-interval counts. */
 export type TimelineSample = {
   /** End of the interval, seconds since the run started. */
   t: number;
   /** Interval length, seconds (about 5; exact value used for rates). */
   interval: number;
-} & Record<(typeof TIMELINE_COUNTS)[number], number>;
+} & TimelineCounts;
 
 /**
  * The counts of a fine-timeline bucket that are added when buckets merge: requests, replies,
