@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
 import { pipeline } from 'node:stream/promises';
 import { commandParser } from './yargs-common.js';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import type { HttpMethod } from '../session/model.js';
 import { SESSION_METHODS } from '../session/parse.js';
 import { Converter, renamedParser, noUsableLine, type PiecesSink } from '../convert/convert.js';
@@ -311,7 +311,7 @@ export async function runConvert(settings: ConvertSettings): Promise<number> {
     }
     if (summary.sessions === 0) throw noUsableLine(summary.profile);
     await writeOutput(settings.output, summary.header, body.path);
-    return 0;
+    return EXIT_OK;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -359,6 +359,6 @@ async function writeOutput(output: string, header: string, bodyPath: string): Pr
 /** `loadgen convert` entry point (see cli.ts). */
 export async function run(argv: string[]): Promise<number> {
   const settings = await parseConvertArgs(argv);
-  if (settings === 'help') return 0;
+  if (settings === 'help') return EXIT_OK;
   return runConvert(settings);
 }
