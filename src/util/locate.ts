@@ -141,7 +141,7 @@ class Scanner {
 }
 
 /** Offset of the first JSON syntax error in `text`, or -1 when it is valid. */
-export function jsonSyntaxErrorOffset(text: string): number {
+function jsonSyntaxErrorOffset(text: string): number {
   return new Scanner(text).firstError();
 }
 
@@ -177,7 +177,7 @@ export function locateJsonPath(text: string, path: readonly (string | number)[])
  * syntax error: `invalid JSON: REASON`, where REASON is `reason(found)` if given and defined, else
  * what was found there (`unexpected "}"`, `unexpected end of file`).
  */
-export function jsonSyntaxError(text: string, file: string, reason?: () => string | undefined): InputError {
+function jsonSyntaxError(text: string, file: string, reason?: () => string | undefined): InputError {
   const offset = jsonSyntaxErrorOffset(text);
   const at = offset >= 0 ? offset : text.length;
   const { line, column } = lineColumnAt(text, at);
