@@ -395,20 +395,9 @@ class SessionFileParser {
       }
       const code = src.charCodeAt(p);
       if (code === BACKSLASH) {
-        if (p + 1 >= end) return new ScanProblem(p, 'backslash continuation at end of file');
-        if (this.isLineEnd(p + 1)) {
-          // Continuation: the value goes on at the start of the next physical line, with an LF.
-          const next = src.indexOf('\n', p + 1);
-          if (next === -1 || next + 1 >= end) {
-            return new ScanProblem(p, 'backslash continuation at end of file');
-          }
-          value.addEscaped('\n', p);
-          p = next + 1;
-          this.line++;
-          continue;
-        }
-        value.addEscaped(unescapeChar(src[p + 1]!), p);
-        p += 2;
+        const after = this.scanEscape(value, p);
+        if (after instanceof ScanProblem) return after;
+        p = after;
         continue;
       }
       if (quote !== 0 && code === quote) {
@@ -431,6 +420,26 @@ class SessionFileParser {
     }
     this.pos = p;
     return undefined;
+  }
+
+  /**
+   * The backslash at `p` inside a value: an escaped character, or a continuation on the next
+   * physical line (an LF in the value). Returns where scanning goes on, or the problem.
+   */
+  private scanEscape(value: ScannedValue, p: number): number | ScanProblem {
+    const src = this.src;
+    const end = src.length;
+    if (p + 1 >= end) return new ScanProblem(p, 'backslash continuation at end of file');
+    if (!this.isLineEnd(p + 1)) {
+      value.addEscaped(unescapeChar(src[p + 1]!), p);
+      return p + 2;
+    }
+    // Continuation: the value goes on at the start of the next physical line, with an LF.
+    const next = src.indexOf('\n', p + 1);
+    if (next === -1 || next + 1 >= end) return new ScanProblem(p, 'backslash continuation at end of file');
+    value.addEscaped('\n', p);
+    this.line++;
+    return next + 1;
   }
 
   /** True where a literal run inside a value must stop for the scanner to look closer. */
