@@ -63,39 +63,42 @@ class Scanner {
     else this.literal();
   }
 
-  private object(): void {
+  /** At an opening bracket: step over it; true (closer consumed too) when the container is empty. */
+  private opensEmpty(closer: string): boolean {
     this.pos++;
     this.whitespace();
-    if (this.text[this.pos] === '}') {
+    if (this.text[this.pos] !== closer) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** After a member: true after a `,` (another member follows), else the closer must come. */
+  private another(closer: string): boolean {
+    this.whitespace();
+    if (this.text[this.pos] === ',') {
       this.pos++;
-      return;
+      return true;
     }
-    for (;;) {
+    this.expect(closer);
+    return false;
+  }
+
+  private object(): void {
+    if (this.opensEmpty('}')) return;
+    do {
       this.whitespace();
       if (this.text[this.pos] !== '"') throw new ScanError(this.pos);
       this.string();
       this.whitespace();
       this.expect(':');
       this.value();
-      this.whitespace();
-      if (this.text[this.pos] === ',') this.pos++;
-      else return this.expect('}');
-    }
+    } while (this.another('}'));
   }
 
   private array(): void {
-    this.pos++;
-    this.whitespace();
-    if (this.text[this.pos] === ']') {
-      this.pos++;
-      return;
-    }
-    for (;;) {
-      this.value();
-      this.whitespace();
-      if (this.text[this.pos] === ',') this.pos++;
-      else return this.expect(']');
-    }
+    if (this.opensEmpty(']')) return;
+    do this.value();
+    while (this.another(']'));
   }
 
   private string(): void {
