@@ -4,7 +4,7 @@
  * `run(argv): Promise<exitCode>`; this file only dispatches and turns user errors into
  * one-line messages (never a stack trace) with the documented exit codes.
  */
-import { isUserError } from './errors.js';
+import { EXIT_OK, isUserError } from './errors.js';
 import { versionLine } from './version.js';
 
 type CommandRunner = (argv: string[]) => Promise<number>;
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   // --version on every command; the replay command parses its own (getopt prefixes, -V).
   if (name !== 'replay' && rest.includes('--version')) {
     process.stdout.write(`${versionLine()}\n`);
-    return 0;
+    return EXIT_OK;
   }
   try {
     const runner = await COMMANDS[name]!();

@@ -6,9 +6,13 @@
  *   4 `loadgen gate` on a partial (interrupted) document: gates not evaluated
  *   130 / 143 a replay or sweep ended by SIGINT / SIGTERM (partial report printed, gates not evaluated)
  */
+/** Every command's exit code when all went well (and every gate passed). */
 export const EXIT_OK = 0;
+/** A gate failed (`--assert`, `--max-regression`, `loadgen gate`). */
 export const EXIT_GATE_FAILED = 1;
+/** A usage or input error (UsageError, InputError). */
 export const EXIT_USAGE = 2;
+/** The run could not be carried out (RunFailedError). */
 export const EXIT_RUN_FAILED = 3;
 
 /** A bad command-line argument or option combination. Printed as one line, exit 2. */

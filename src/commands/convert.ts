@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
 import { pipeline } from 'node:stream/promises';
 import { commandParser } from './yargs-common.js';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import type { HttpMethod } from '../session/model.js';
 import { SESSION_METHODS } from '../session/parse.js';
 import { Converter, renamedParser, noUsableLine, type PiecesSink } from '../convert/convert.js';
@@ -82,10 +82,10 @@ function dateOption(name: string, value: string | undefined): number | undefined
   return ms / 1000;
 }
 
-/** Parse and validate `loadgen convert` arguments; bad ones throw UsageError. */
-export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings | 'help'> {
+/** The option table of `loadgen convert`, parsed by yargs (values still unchecked). */
+async function readConvertArgs(argv: string[]) {
   const d = DEFAULT_CONVERT_OPTIONS;
-  const args = await commandParser(
+  return commandParser(
     argv,
     'loadgen convert [options] [FILE...]\n\nTurn Apache/nginx access logs (stdin without FILE, .gz read transparently) into a wsesslog session file.\nRules and examples: docs/convert.md',
     { command: 'convert', positionals: true },
@@ -117,10 +117,14 @@ export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings 
     .option('profile-json', { type: 'string', describe: 'also write the workload profile as JSON to this file' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'do not print the profile on stderr' })
     .parseAsync();
-  if (args.help === true) return 'help';
+}
 
+type ConvertArgs = Awaited<ReturnType<typeof readConvertArgs>>;
+
+/** `--methods`: replayable methods, upper-cased; at least one. */
+function parseMethods(text: string): Set<HttpMethod> {
   const methods = new Set<HttpMethod>();
-  for (const m of list([args.methods])) {
+  for (const m of list([text])) {
     const upper = m.toUpperCase();
     if (!(SESSION_METHODS as readonly string[]).includes(upper)) {
       throw new UsageError(`convert: --methods ${m}: cannot be replayed (replayable: ${SESSION_METHODS.join(', ')})`);
@@ -128,23 +132,37 @@ export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings 
     methods.add(upper as HttpMethod);
   }
   if (methods.size === 0) throw new UsageError('convert: --methods needs at least one method');
+  return methods;
+}
 
+/** `--status`: status classes (2xx) and codes (404) to keep. */
+function parseStatuses(text: string | undefined): { statusClasses: Set<number>; statusCodes: Set<number> } {
   const statusClasses = new Set<number>();
   const statusCodes = new Set<number>();
-  for (const s of list(args.status === undefined ? [] : [args.status])) {
+  for (const s of list(text === undefined ? [] : [text])) {
     if (/^[1-5]xx$/i.test(s)) statusClasses.add(Number(s[0]));
     else if (/^[1-9]\d\d$/.test(s)) statusCodes.add(Number(s));
     else throw new UsageError(`convert: --status ${s}: expected a class like 2xx or a code like 404`);
   }
+  return { statusClasses, statusCodes };
+}
 
-  let assetExtensions = new Set(DEFAULT_ASSET_EXTENSIONS);
-  if (args['asset-ext'] !== undefined) {
-    const items = list([args['asset-ext']]).map((e) => e.replace(/^\+?\.?/, (m) => (m.startsWith('+') ? '+' : '')).toLowerCase());
-    const adding = items.length > 0 && items.every((e) => e.startsWith('+'));
-    const names = items.map((e) => e.replace(/^\+/, '').replace(/^\./, ''));
-    assetExtensions = adding ? new Set([...DEFAULT_ASSET_EXTENSIONS, ...names]) : new Set(names);
-  }
+/** `--asset-ext`: the extensions (replacing the defaults, or added to them with `+`). */
+function parseAssetExtensions(text: string | undefined): Set<string> {
+  if (text === undefined) return new Set(DEFAULT_ASSET_EXTENSIONS);
+  const items = list([text]).map((e) => e.replace(/^\+?\.?/, (m) => (m.startsWith('+') ? '+' : '')).toLowerCase());
+  const adding = items.length > 0 && items.every((e) => e.startsWith('+'));
+  const names = items.map((e) => e.replace(/^\+/, '').replace(/^\./, ''));
+  return adding ? new Set([...DEFAULT_ASSET_EXTENSIONS, ...names]) : new Set(names);
+}
 
+/** The checked conversion options of parsed arguments; bad values throw UsageError. */
+function convertOptions(args: ConvertArgs): ConvertOptions {
+  const d = DEFAULT_CONVERT_OPTIONS;
+  // Checked in this order, so the first bad option named is the same whatever else is wrong.
+  const methods = parseMethods(args.methods);
+  const statuses = parseStatuses(args.status);
+  const assetExtensions = parseAssetExtensions(args['asset-ext']);
   const sample = args.sample;
   if (!(sample > 0 && sample <= 1)) throw new UsageError(`convert: --sample must be a fraction in (0, 1], got ${sample}`);
   const thinkScale = args['think-scale'];
@@ -156,7 +174,7 @@ export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings 
   const since = dateOption('since', args.since);
   const until = dateOption('until', args.until);
 
-  const options: ConvertOptions = {
+  return {
     format: args.format,
     jsonFields: list(args.field),
     clientKey: args['client-key'] as ClientKey,
@@ -168,8 +186,7 @@ export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings 
     maxThink,
     thinkScale,
     methods,
-    statusClasses,
-    statusCodes,
+    ...statuses,
     include: regexes('include', args.include),
     exclude: regexes('exclude', args.exclude),
     excludeBots: args['exclude-bots'],
@@ -182,6 +199,13 @@ export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings 
     maxUriLength,
     strict: args.strict,
   };
+}
+
+/** Parse and validate `loadgen convert` arguments; bad ones throw UsageError. */
+export async function parseConvertArgs(argv: string[]): Promise<ConvertSettings | 'help'> {
+  const args = await readConvertArgs(argv);
+  if (args.help === true) return 'help';
+  const options = convertOptions(args);
   try {
     resolveFormat(options.format, options.jsonFields);
   } catch (err) {
@@ -311,7 +335,7 @@ export async function runConvert(settings: ConvertSettings): Promise<number> {
     }
     if (summary.sessions === 0) throw noUsableLine(summary.profile);
     await writeOutput(settings.output, summary.header, body.path);
-    return 0;
+    return EXIT_OK;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -359,6 +383,6 @@ async function writeOutput(output: string, header: string, bodyPath: string): Pr
 /** `loadgen convert` entry point (see cli.ts). */
 export async function run(argv: string[]): Promise<number> {
   const settings = await parseConvertArgs(argv);
-  if (settings === 'help') return 0;
+  if (settings === 'help') return EXIT_OK;
   return runConvert(settings);
 }

@@ -3,6 +3,7 @@
  * the Book of Xen session file against it, printing the full report. Any replay option given
  * overrides the demo's defaults (e.g. `loadgen demo --rate=20`).
  */
+import { EXIT_OK } from '../errors.js';
 import { fileURLToPath } from 'node:url';
 import { startDemoServer } from '../serve/server.js';
 import { loadSessionFile } from '../session/parse.js';
@@ -16,7 +17,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(
       'loadgen demo [replay options]\n\nStarts the built-in target (loadgen serve) on 127.0.0.1 and replays sessions/bookofxen.txt\nagainst it: 60 sessions at 10 sessions/s, 0.5 s think time. Replay options override these.\n',
     );
-    return 0;
+    return EXIT_OK;
   }
   const server = await startDemoServer({ host: '127.0.0.1', port: 0, sessionFile: await loadSessionFile(DEMO_SESSION_FILE) });
   process.stderr.write(`loadgen demo: built-in target listening on ${server.url}\n`);

@@ -4,7 +4,7 @@
  * prints the verdict table and writes the reports.
  */
 import type { Argv } from 'yargs';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import { evaluateGates, gateExitCode, type BaselineSpec } from '../gate/evaluate.js';
 import { parseAssertion, type Assertion } from '../gate/expression.js';
 import { isSweepDocument, type GateDocument } from '../gate/metrics.js';
@@ -119,7 +119,7 @@ function isGateSpec(value: GateArgv | GateSpec | null): value is GateSpec {
  */
 export async function runGates(docs: readonly GateDocument[], argv: GateArgv | GateSpec | null, options: RunGatesOptions = {}): Promise<number> {
   const spec = isGateSpec(argv) ? argv : argv === null ? null : await prepareGates(argv);
-  if (spec === null) return 0;
+  if (spec === null) return EXIT_OK;
   if (docs.some(isSweepDocument) && docs.length > 1) throw new UsageError('a sweep document is gated on its own, not with other documents');
   const partial = partialVerdict(docs, spec.allowPartial === true);
   const evaluated = evaluateGates(docs, spec.assertions, spec.baseline);

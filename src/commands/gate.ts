@@ -9,7 +9,7 @@ import { addReplayOptions } from './replay-args.js';
 import { addReplayCommandOptions } from './replay.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
 import { loadConfigFile } from '../config/load.js';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import { METRICS } from '../gate/metrics.js';
 import { addGateOptions, prepareGates, runGates } from './gate-options.js';
 import { readGateDocument } from '../gate/read.js';
@@ -60,10 +60,10 @@ export async function run(args: string[]): Promise<number> {
     .config('config', 'JSON or YAML file of options (keys are option names; command-line options win)', loadGateConfig)
     .option('list-metrics', { type: 'boolean', describe: 'list every metric name with its units and exit' });
   const argv = (await parser.parseAsync()) as Record<string, unknown> & { _: Array<string | number> };
-  if (wantsHelp(args)) return 0;
+  if (wantsHelp(args)) return EXIT_OK;
   if (argv['list-metrics'] === true) {
     process.stdout.write(formatMetricList());
-    return 0;
+    return EXIT_OK;
   }
   const files = argv._.map(String);
   if (files.length === 0) throw new UsageError('loadgen gate needs a results file: loadgen gate RESULTS.json --assert EXPR (try --help)');

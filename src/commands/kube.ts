@@ -5,7 +5,7 @@
  * now, and prints its results as a framed line that `loadgen collect` merges exactly.
  */
 import { basename } from 'node:path';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import { checkJobName, kubeManifests, manifestsYaml, sessionKeyFor } from '../kube/manifest.js';
 import { loadSessionFile } from '../session/parse.js';
 import { readInputText } from '../util/files.js';
@@ -44,7 +44,7 @@ export async function run(args: string[]): Promise<number> {
     .option('namespace', { type: 'string', requiresArg: true, describe: 'namespace of the Job and the ConfigMap' })
     .option('start-in', { type: 'string', requiresArg: true, describe: `seconds from now to the shared start (default ${DEFAULT_START_IN}); pods need time to be scheduled and pull the image` })
     .parseAsync()) as Record<string, unknown>;
-  if (wantsHelp(args)) return 0;
+  if (wantsHelp(args)) return EXIT_OK;
   for (const own of ['client', 'seed']) {
     if (args.some((a) => a === `--${own}` || a.startsWith(`--${own}=`))) {
       throw new UsageError(`kube: --${own} is set per pod (pod i runs --client i/N and seeds its arrivals from i)`);
@@ -86,5 +86,5 @@ export async function run(args: string[]): Promise<number> {
     `collect: kubectl logs${ns} -l job-name=${name} --tail=-1 --max-log-requests=${parallelism} | loadgen collect --parallelism ${parallelism}`,
   ];
   process.stdout.write(manifestsYaml(manifests, header));
-  return 0;
+  return EXIT_OK;
 }

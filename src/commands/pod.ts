@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import { formatStartSpread } from '../kube/collect.js';
 import { frameLine } from '../kube/frame.js';
 import { readResultsFile } from '../results/io.js';
@@ -35,7 +35,7 @@ export async function run(args: string[]): Promise<number> {
     if (start !== undefined) process.stdout.write(`${start}\n`);
     if (code !== 0) process.stdout.write(`loadgen pod: the replay exited ${code}; its results follow (loadgen collect names this pod)\n`);
     process.stdout.write(`${frameLine(doc)}\n`);
-    return 0;
+    return EXIT_OK;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { EXIT_RUN_FAILED, signalExitCode, UsageError } from '../errors.js';
+import { EXIT_OK, EXIT_RUN_FAILED, signalExitCode, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import { runWorkers } from './workers.js';
 import { ProgressLine } from './progress.js';
@@ -92,10 +92,10 @@ export async function run(args: string[]): Promise<number> {
   );
   const words = canonicalArgs(args, replayGrammar(parser));
   const argv = (await parser.parseAsync(words)) as Record<string, unknown>;
-  if (wantsHelp(words)) return 0;
+  if (wantsHelp(words)) return EXIT_OK;
   if (argv.version === true) {
     process.stdout.write(`${versionLine()}\n`);
-    return 0;
+    return EXIT_OK;
   }
 
   const parsed = toReplayOptions(argv, words);

@@ -7,7 +7,7 @@
  */
 import { formatExtras } from '../report/extras.js';
 import { formatHttperfReport } from '../report/httperf.js';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import { mergeResults } from '../results/merge.js';
 import { readResultsFile, writeResultsFile } from '../results/io.js';
 import { labelsFromFiles, writeHtmlReport } from '../report/html/index.js';
@@ -25,7 +25,7 @@ export async function run(args: string[]): Promise<number> {
     .option('html', { type: 'string', requiresArg: true, describe: 'write an HTML page comparing the runs (one per file)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the httperf report' })
     .parseAsync()) as { _: (string | number)[]; json?: string; html?: string; quiet: boolean };
-  if (wantsHelp(args)) return 0;
+  if (wantsHelp(args)) return EXIT_OK;
   const files = argv._.map(String);
   if (files.length === 0) throw new UsageError('report needs at least one results file (written by --json)');
   const docs = [];
@@ -36,5 +36,5 @@ export async function run(args: string[]): Promise<number> {
   if (!argv.quiet) process.stdout.write(formatExtras(doc));
   if (argv.json !== undefined) await writeResultsFile(argv.json, doc);
   if (argv.html !== undefined) await writeHtmlReport(argv.html, docs, labelsFromFiles(files));
-  return 0;
+  return EXIT_OK;
 }

@@ -4,7 +4,7 @@
  *   loadgen serve --port P [--host 127.0.0.1] [--sessions FILE] [--service-time MS] [--concurrency N]
  */
 import { commandParser } from './yargs-common.js';
-import { UsageError } from '../errors.js';
+import { EXIT_OK, UsageError } from '../errors.js';
 import type { SessionFile } from '../session/model.js';
 import { loadSessionFile } from '../session/parse.js';
 import { startDemoServer, type DemoServer, type DemoServerStats } from '../serve/server.js';
@@ -110,7 +110,7 @@ async function listen(settings: ServeSettings, sessionFile: SessionFile | undefi
 /** `loadgen serve` entry: resolves 0 after a clean stop; bad arguments throw UsageError. */
 export async function run(argv: string[], options: ServeRunOptions = {}): Promise<number> {
   const settings = await parseServeArgs(argv);
-  if (settings === 'help') return 0;
+  if (settings === 'help') return EXIT_OK;
   const sessionFile = settings.sessionsPath !== undefined ? await loadSessionFile(settings.sessionsPath) : undefined;
   const server = await listen(settings, sessionFile);
   const stopped = untilStopped(options.signal); // catch signals before the banner tells anyone we are up
@@ -119,5 +119,5 @@ export async function run(argv: string[], options: ServeRunOptions = {}): Promis
   await stopped;
   await server.close();
   process.stderr.write(`${formatSummary(server.stats())}\n`);
-  return 0;
+  return EXIT_OK;
 }

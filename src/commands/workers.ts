@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RunFailedError } from '../errors.js';
+import { EXIT_OK, RunFailedError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import type { ArrivalPattern, ReplayOptions } from '../options.js';
 import { formatEchoLine } from '../report/httperf.js';
@@ -122,5 +122,5 @@ export async function run(args: string[]): Promise<number> {
   };
   const doc = await runReplay(task.options, sessions, { signal: controller.signal, onSample: report });
   await writeResultsFile(task.output, doc);
-  return 0;
+  return EXIT_OK;
 }

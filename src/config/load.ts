@@ -11,29 +11,13 @@ import { extname, isAbsolute, relative } from 'node:path';
 import type { Argv } from 'yargs';
 import YAML from 'yaml';
 import { InputError } from '../errors.js';
+import { lineColumnAt, parseJsonText, yamlError, yamlReason } from '../util/locate.js';
 
 /** A path as the user would recognise it: relative to the working directory when inside it. */
 function displayPath(path: string): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(process.cwd(), path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-/** 1-based line and column of a character offset. */
-function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const lines = before.split('\n');
-  return { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
-}
-
-/** The first error of a YAML parse as an InputError, or undefined when the text parsed cleanly. */
-function yamlError(document: YAML.Document, file: string, what: string, reword = (r: string) => r): InputError | undefined {
-  const error = document.errors[0];
-  if (error === undefined) return undefined;
-  const position = error.linePos?.[0];
-  // prettyErrors appends " at line L, column C:" and a code excerpt; keep only the reason.
-  const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  return new InputError(file, position?.line ?? 1, position?.col ?? 0, `invalid ${what}: ${reword(reason)}`);
 }
 
 /** YAML's words for JSON mistakes, in JSON terms. */
@@ -44,21 +28,14 @@ function jsonReason(reason: string): string {
 }
 
 /**
- * Parse a JSON text strictly. JSON.parse does not always say where the error is, so the position
- * comes from parsing the text again as YAML with the JSON schema (which rejects what JSON
- * rejects in nearly every case), else from JSON.parse's "at position N".
+ * Parse a JSON text strictly; a syntax error is located by the shared JSON scanner and worded
+ * as YAML's JSON-schema parser words it (which says what was expected), when it has words for it.
  */
 function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const located = yamlError(YAML.parseDocument(text, { schema: 'json', prettyErrors: true }), file, 'JSON', jsonReason);
-    if (located !== undefined) throw located;
-    const offset = /at position (\d+)/.exec((err as Error).message);
-    const { line, column } = offset !== null ? lineColumnAt(text, Number(offset[1])) : { line: 1, column: 0 };
-    const reason = (err as Error).message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
-    throw new InputError(file, line, column, `invalid JSON: ${reason}`);
-  }
+  return parseJsonText(text, file, () => {
+    const error = YAML.parseDocument(text, { schema: 'json', prettyErrors: true }).errors[0];
+    return error === undefined ? undefined : jsonReason(yamlReason(error));
+  });
 }
 
 /** Parse a YAML text (YAML 1.2; duplicate keys are errors). */

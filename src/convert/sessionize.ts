@@ -163,7 +163,6 @@ export function compareSessions(a: ConvertedSession, b: ConvertedSession): numbe
 export class Sessionizer {
   /** Open sessions by address; each heads a chain of its User-Agents. */
   private readonly clients = new ClientTable<CompactSession>();
-  private open = 0;
   private nextSweep = Number.NEGATIVE_INFINITY;
   private readonly withUserAgent: boolean;
   /** URIs, each with whether it is an embedded resource. */
@@ -181,11 +180,6 @@ export class Sessionizer {
   ) {
     this.withUserAgent = options.clientKey === 'ip+ua';
     this.uris = new RecentStrings((uri) => isAsset(uri, options.assetExtensions));
-  }
-
-  /** Open sessions (for tests and memory checks). */
-  get openSessions(): number {
-    return this.open;
   }
 
   /**
@@ -225,7 +219,6 @@ export class Sessionizer {
       state.addRequest(uri, record.method, now, true);
       state.burstPage = this.burstPage(record, uri, asset);
       this.clients.set(state);
-      this.open++;
       this.last = state;
       this.append(state);
       this.events.sessionStarted(now, client, head === undefined);
@@ -252,7 +245,6 @@ export class Sessionizer {
       for (let state: CompactSession | undefined = head; state !== undefined; state = state.next) closed.push(state);
     });
     this.clients.clear();
-    this.open = 0;
     this.last = undefined;
     this.oldest = undefined;
     this.newest = undefined;
@@ -291,7 +283,6 @@ export class Sessionizer {
 
   /** Remove `state` from its address's chain and from the list of open sessions. */
   private unlink(client: string, state: CompactSession): void {
-    this.open--;
     state.closed = true;
     this.detach(state);
     const head = this.clients.get(client);

@@ -1,9 +1,11 @@
 /**
  * Writing converted sessions in the wsesslog grammar (shared spec section 2), the same text the
- * project's serializer `formatSessionFile` writes, so loadgen's parser reads it back. Each session is preceded by a comment line; the file starts with a header comment
+ * project's serializer `formatSessionFile` writes (with its request-line writer), so loadgen's
+ * parser reads it back. Each session is preceded by a comment line; the file starts with a header comment
  * recording the sources, the options and the counts (comments start with `#` in column 1, which
  * httperf and loadgen both skip, also between the lines of a session).
  */
+import { pushRequestLine, thinkText } from '../session/format.js';
 import { CompactSession, type ConvertedSession } from './sessionize.js';
 
 /** Printable ASCII only: comment lines must not carry control characters or line breaks. */
@@ -69,43 +71,42 @@ function tokenUri(uri: string): string {
 
 /** `think=` value: whole milliseconds, no exponent, no trailing zeros (`think=1.5`). */
 function formatThink(seconds: number): string {
-  return String(Math.round(seconds * 1000) / 1000);
+  return thinkText(Math.round(seconds * 1000) / 1000);
+}
+
+/** A session as parallel arrays: what the writer reads (a CompactSession already is one). */
+interface SessionArrays {
+  readonly uris: readonly string[];
+  /** Method of each request; undefined while every request is a GET. */
+  readonly methods: readonly string[] | undefined;
+  /** Index in `uris` of each burst's first request. */
+  readonly burstStarts: readonly number[];
+  /** Think time after each burst (undefined or missing for none). */
+  readonly thinks: readonly (number | undefined)[];
+}
+
+/** The arrays of a session given as burst objects (tests, the in-memory conversion). */
+function arraysOf(session: ConvertedSession): SessionArrays {
+  const uris: string[] = [];
+  const methods: string[] = [];
+  const burstStarts: number[] = [];
+  for (const burst of session.bursts) {
+    burstStarts.push(uris.length);
+    for (const request of burst.requests) {
+      uris.push(request.uri);
+      methods.push(request.method);
+    }
+  }
+  return { uris, methods, burstStarts, thinks: session.bursts.map((burst) => burst.think) };
 }
 
 /**
  * The text of one session: its comment line, then its request lines, no trailing blank line.
- * This is the grammar `formatSessionFile` (session/parse.ts) writes, restricted to what a log
- * gives (no bodies, no headers): a burst's first request in column 1 with its `think=`, the
- * members indented by a tab, `method=` for anything but GET. Written by hand because it runs
- * once per session of a million-line log; a test checks it against `formatSessionFile`.
+ * This is the grammar `formatSessionFile` (session/format.ts) writes, restricted to what a log
+ * gives (no bodies, no headers), with its request-line writer: a burst's first request in
+ * column 1 with its `think=`, the members indented by a tab, `method=` for anything but GET.
  */
 export function formatSession(session: ConvertedSession, number: number): string {
-  if (session instanceof CompactSession) return formatCompactSession(session, number);
-  const bursts = session.bursts;
-  let text = commentLine(session, bursts.length, number);
-  for (let b = 0; b < bursts.length; b++) {
-    const burst = bursts[b]!;
-    const requests = burst.requests;
-    for (let r = 0; r < requests.length; r++) {
-      const request = requests[r]!;
-      text += r === 0 ? tokenUri(request.uri) : `\t${request.uri}`;
-      if (request.method !== 'GET') text += ` method=${request.method}`;
-      if (r === 0 && burst.think !== undefined) text += ` think=${formatThink(burst.think)}`;
-      text += '\n';
-    }
-  }
-  return text;
-}
-
-function commentLine(session: ConvertedSession, bursts: number, number: number): string {
-  return (
-    `# session ${number}: ${commentSafe(session.client)} from ${iso(session.start)}, ` +
-    `${bursts} burst${bursts === 1 ? '' : 's'}, ${session.requestCount} request${session.requestCount === 1 ? '' : 's'}\n`
-  );
-}
-
-/** `formatSession` read straight from the sessionizer's arrays (no burst or request objects). */
-function formatCompactSession(session: CompactSession, number: number): string {
   const pieces: string[] = [];
   appendSession(session, number, pieces);
   return pieces.join('');
@@ -113,28 +114,19 @@ function formatCompactSession(session: CompactSession, number: number): string {
 
 /**
  * `formatSession`, as pieces pushed onto `pieces` (the writer joins many sessions at once: no
- * string is made per request).
+ * string is made per request). A CompactSession is read straight from its arrays.
  */
 export function appendSession(session: ConvertedSession, number: number, pieces: string[]): void {
-  if (!(session instanceof CompactSession)) {
-    pieces.push(formatSession(session, number));
-    return;
-  }
-  const starts = session.burstStarts;
-  const uris = session.uris;
-  const methods = session.methods;
-  const thinks = session.thinks;
+  const { uris, methods, burstStarts: starts, thinks } = session instanceof CompactSession ? session : arraysOf(session);
   pushCommentLine(session, starts.length, number, pieces);
   for (let b = 0; b < starts.length; b++) {
     const first = starts[b]!;
     const stop = b + 1 < starts.length ? starts[b + 1]! : uris.length;
-    pieces.push(tokenUri(uris[first]!));
-    if (methods !== undefined && methods[first] !== 'GET') pieces.push(' method=', methods[first]!);
-    if (b < thinks.length) pieces.push(' think=', formatThink(thinks[b]!));
+    const think = thinks[b];
+    pushRequestLine(pieces, '', tokenUri(uris[first]!), methods?.[first] ?? 'GET', think === undefined ? undefined : formatThink(think));
     pieces.push('\n');
     for (let r = first + 1; r < stop; r++) {
-      pieces.push('\t', uris[r]!);
-      if (methods !== undefined && methods[r] !== 'GET') pieces.push(' method=', methods[r]!);
+      pushRequestLine(pieces, '\t', uris[r]!, methods?.[r] ?? 'GET', undefined);
       pieces.push('\n');
     }
   }

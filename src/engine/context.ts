@@ -1,6 +1,7 @@
 /**
  * What sessions and connections share during one run: options, the recorder, the resolved
- * target, the shared read buffer and the watchdog. One object per run, passed by reference.
+ * target, the reply and connect deadlines, the connections the watchdog checks, the re-send
+ * allowance and the tracer. One object per run, passed by reference.
  */
 import type { ReplayOptions } from '../options.js';
 import type { Recorder } from '../record/recorder.js';
@@ -34,6 +35,7 @@ export interface Watched {
   checkDeadline(now: number): void;
 }
 
+/** The run-wide state every session and connection of one run reads (see the file comment). */
 export interface EngineContext {
   readonly options: ReplayOptions;
   readonly recorder: Recorder;

@@ -3,6 +3,7 @@
  * With several documents (`--repeat N`, or several files given to `loadgen gate`) every metric
  * is the median of its per-run values, because single CI runs are noisy.
  */
+import { EXIT_GATE_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
 import { compare, formatAssertion, type Assertion, type ComparisonOp } from './expression.js';
 import { findMetric, targetRate, type GateDocument, type Measurement, type MetricDefinition, type MetricKind } from './metrics.js';
 import { formatRegression, regressionLimit, type Regression } from './regression.js';
@@ -146,7 +147,7 @@ export function evaluateGates(
 
 /** Exit code for a set of results: 0 all passed, 1 a gate failed, 2 a gate could not be evaluated. */
 export function gateExitCode(results: readonly GateResult[]): number {
-  if (results.some((r) => r.status === 'error')) return 2;
-  if (results.some((r) => r.status === 'fail')) return 1;
-  return 0;
+  if (results.some((r) => r.status === 'error')) return EXIT_USAGE;
+  if (results.some((r) => r.status === 'fail')) return EXIT_GATE_FAILED;
+  return EXIT_OK;
 }

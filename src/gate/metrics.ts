@@ -7,7 +7,7 @@
  * bandwidth in KB/s, fractions as 0..1, counts as plain numbers.
  */
 import type { HistogramName, ResultsDocument } from '../results/schema.js';
-import { errorTotal } from '../results/derive.js';
+import { ERROR_KINDS, errorTotal, LATE_SESSION_THRESHOLD_MS } from '../results/fields.js';
 import { demandedRates } from '../workload/demand.js';
 
 /** What a metric measures; decides the units allowed in an expression. */
@@ -139,29 +139,16 @@ function sampleMetrics(): MetricDefinition[] {
   return out;
 }
 
-/** httperf's error counters under their report names. */
-const ERROR_COUNTERS = [
-  ['client_timeout', 'clientTimeout'],
-  ['socket_timeout', 'socketTimeout'],
-  ['conn_refused', 'connRefused'],
-  ['conn_reset', 'connReset'],
-  ['fd_unavail', 'fdUnavail'],
-  ['addr_unavail', 'addrUnavail'],
-  ['ftab_full', 'ftabFull'],
-  ['other', 'other'],
-] as const;
-
-
 function counterMetrics(): MetricDefinition[] {
   const out: MetricDefinition[] = [
     { name: 'errors', kind: 'count', description: 'errors of every kind (httperf "Errors: total")', read: fromResults((d) => value(errorTotal(d.counters.errors))) },
   ];
-  for (const [name, field] of ERROR_COUNTERS) {
+  for (const { metric, key } of ERROR_KINDS) {
     out.push({
-      name: `errors.${name}`,
+      name: `errors.${metric}`,
       kind: 'count',
-      description: `${name.replace('_', '-')} errors`,
-      read: fromResults((d) => value(d.counters.errors[field])),
+      description: `${metric.replace('_', '-')} errors`,
+      read: fromResults((d) => value(d.counters.errors[key])),
     });
   }
   for (let cls = 1; cls <= 5; cls++) {
@@ -180,7 +167,7 @@ function counterMetrics(): MetricDefinition[] {
     ['sessions_succeeded', 'sessions that succeeded', (d) => d.counters.sessionsSucceeded],
     ['sessions_failed', 'sessions that failed', (d) => d.counters.sessionsFailed],
     ['retries', 'calls re-sent after a failure', (d) => d.counters.retries],
-    ['late_sessions', 'sessions started more than 10 ms late (generator lateness)', (d) => d.generator.lateSessions],
+    ['late_sessions', `sessions started more than ${LATE_SESSION_THRESHOLD_MS} ms late (generator lateness)`, (d) => d.generator.lateSessions],
     ['max_concurrent_connections', 'most connections open at once', (d) => d.counters.maxConcurrentConnections],
   ];
   for (const [name, description, read] of plain) {

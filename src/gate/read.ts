@@ -4,8 +4,9 @@
  * fields the gate reads, since the sweep owns its full schema).
  */
 import { InputError } from '../errors.js';
-import { readResultsFile, validateResultsDocument } from '../results/io.js';
+import { validateResultsDocument } from '../results/io.js';
 import { readInputText } from '../util/files.js';
+import { parseJsonText } from '../util/locate.js';
 import { isSweepDocument, type GateDocument, type SweepDocumentLike } from './metrics.js';
 
 /** Check the fields of a sweep document the gate reads; throws InputError naming the first bad one. */
@@ -34,13 +35,7 @@ function validateSweep(doc: SweepDocumentLike, path: string): SweepDocumentLike 
  */
 export async function readGateDocument(path: string): Promise<GateDocument> {
   const text = await readInputText(path);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    // The results reader locates the syntax error (line and column).
-    return readResultsFile(path);
-  }
+  const value = parseJsonText(text, path);
   if (isSweepDocument(value)) return validateSweep(value, path);
   return validateResultsDocument(value, path, text);
 }

@@ -31,7 +31,6 @@ export function wireBytes(text: string): string {
 
 /** Pre-built request: `head` lacks the final CRLF so a Cookie header can still be appended. */
 export interface PreparedRequest {
-  readonly source: SessionRequest;
   readonly isHead: boolean;
   /** Header lines up to, not including, the blank line. */
   readonly headText: string;
@@ -55,7 +54,6 @@ export function prepareRequest(req: SessionRequest, ctx: RequestContext): Prepar
   if (req.headers) for (const [name, value] of req.headers) head += `${name}: ${value}\r\n`;
   const headBytes = Buffer.from(`${head}\r\n`, 'latin1');
   return {
-    source: req,
     isHead: req.method === 'HEAD',
     headText: head,
     bytes: body ? Buffer.concat([headBytes, body]) : headBytes,

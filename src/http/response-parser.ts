@@ -50,6 +50,10 @@ export class ResponseParser {
   private contentBytes = 0;
   private footerBytes = 0;
   private remaining = 0;
+  /** What the head being parsed said: keep-alive, Content-Length (-1: none), chunked. */
+  private headKeepAlive = true;
+  private headLength = -1;
+  private headChunked = false;
   private lineAcc = '';
   /** Set by reset(): the owner dropped the connection, so stop feeding the rest of a read. */
   private detached = false;
@@ -179,50 +183,52 @@ export class ResponseParser {
    * Works on bytes: only the values of Connection, Transfer-Encoding and Set-Cookie become strings.
    */
   private parseHead(block: Buffer, start: number, blank: number, stop: number): boolean {
-    if (stop - start < 14 || !startsWithHttp1(block, start)) {
-      this.fail(`invalid status line '${firstLine(block, start, stop)}'`);
-      return false;
+    const status = this.statusOf(block, start, stop);
+    if (status < 0) return false;
+    const replyIs10 = block[start + 7] === 48; // "HTTP/1.0"
+    this.headKeepAlive = !(this.http10 || replyIs10);
+    this.headLength = -1;
+    this.headChunked = false;
+    if (!this.scanHeaders(block, block.indexOf(LF, start) + 1, blank)) return false;
+    this.headerBytes += stop - start;
+    if (status < 200 && status !== 101) {
+      // Interim reply: its bytes are header bytes of the final reply; keep reading headers.
+      this.state = State.Head;
+      return true;
     }
+    this.status = status;
+    this.keepAlive = this.headKeepAlive;
+    this.startBody(status);
+    return true;
+  }
+
+  /** The status code of the status line at block[start, stop), or -1 (reported) when it is invalid. */
+  private statusOf(block: Buffer, start: number, stop: number): number {
     const d0 = block[start + 9]! - 48;
     const d1 = block[start + 10]! - 48;
     const d2 = block[start + 11]! - 48;
-    if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || block[start + 8] !== 32) {
+    if (stop - start < 14 || !startsWithHttp1(block, start) || d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || block[start + 8] !== 32) {
       this.fail(`invalid status line '${firstLine(block, start, stop)}'`);
-      return false;
+      return -1;
     }
-    const status = d0 * 100 + d1 * 10 + d2;
-    const replyIs10 = block[start + 7] === 48; // "HTTP/1.0"
-    let keepAlive = !(this.http10 || replyIs10);
-    let length = -1;
-    let chunked = false;
-    let lineStart = block.indexOf(LF, start) + 1;
+    return d0 * 100 + d1 * 10 + d2;
+  }
+
+  /**
+   * Read the header lines from `lineStart` to the blank line into headKeepAlive, headLength,
+   * headChunked and the cookie. Returns false (reported) on a bad or conflicting Content-Length.
+   */
+  private scanHeaders(block: Buffer, lineStart: number, blank: number): boolean {
     while (lineStart > 0 && lineStart < blank) {
       const lineEnd = block.indexOf(LF, lineStart);
       const valueEnd = block[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
       // Only a few headers matter; test the first letter before comparing names.
       const first = block[lineStart]! | 0x20;
       if (first === 0x63 /* c */) {
-        let at = nameEnd(block, lineStart, valueEnd, CONTENT_LENGTH);
-        if (at > 0) {
-          const value = parseDecimal(block, at, valueEnd);
-          if (value < 0) {
-            this.fail('invalid Content-Length');
-            return false;
-          }
-          // Two different lengths: no way to know where the reply ends (RFC 9112 6.3).
-          if (length >= 0 && value !== length) {
-            this.fail(`two different Content-Length values (${length} and ${value})`);
-            return false;
-          }
-          length = value;
-        } else if ((at = nameEnd(block, lineStart, valueEnd, CONNECTION)) > 0) {
-          // Compared as bytes: a string per reply here was ~8% of the engine's allocation.
-          if (containsLower(block, at, valueEnd, CLOSE)) keepAlive = false;
-          else if (containsLower(block, at, valueEnd, KEEP_ALIVE)) keepAlive = true;
-        }
+        if (!this.cHeader(block, lineStart, valueEnd)) return false;
       } else if (first === 0x74 /* t */) {
         const at = nameEnd(block, lineStart, valueEnd, TRANSFER_ENCODING);
-        if (at > 0) chunked = block.toString('latin1', at, valueEnd).toLowerCase().includes('chunked');
+        if (at > 0) this.headChunked = block.toString('latin1', at, valueEnd).toLowerCase().includes('chunked');
       } else if (first === 0x73 /* s */ && this.wantCookie) {
         const at = nameEnd(block, lineStart, valueEnd, SET_COOKIE);
         if (at > 0) {
@@ -233,30 +239,49 @@ export class ResponseParser {
       }
       lineStart = lineEnd + 1;
     }
-    this.headerBytes += stop - start;
-    if (status < 200 && status !== 101) {
-      // Interim reply: its bytes are header bytes of the final reply; keep reading headers.
-      this.state = State.Head;
-      return true;
+    return true;
+  }
+
+  /** A header line starting with `c`: Content-Length or Connection. False (reported) on a bad length. */
+  private cHeader(block: Buffer, lineStart: number, valueEnd: number): boolean {
+    let at = nameEnd(block, lineStart, valueEnd, CONTENT_LENGTH);
+    if (at > 0) {
+      const value = parseDecimal(block, at, valueEnd);
+      if (value < 0) {
+        this.fail('invalid Content-Length');
+        return false;
+      }
+      // Two different lengths: no way to know where the reply ends (RFC 9112 6.3).
+      if (this.headLength >= 0 && value !== this.headLength) {
+        this.fail(`two different Content-Length values (${this.headLength} and ${value})`);
+        return false;
+      }
+      this.headLength = value;
+    } else if ((at = nameEnd(block, lineStart, valueEnd, CONNECTION)) > 0) {
+      // Compared as bytes: a string per reply here was ~8% of the engine's allocation.
+      if (containsLower(block, at, valueEnd, CLOSE)) this.headKeepAlive = false;
+      else if (containsLower(block, at, valueEnd, KEEP_ALIVE)) this.headKeepAlive = true;
     }
-    this.status = status;
-    this.keepAlive = keepAlive;
+    return true;
+  }
+
+  /** After the head of a final reply: how its body is framed (RFC 9112 6.3). */
+  private startBody(status: number): void {
     if (this.isHead || status === 204 || status === 304 || status < 200) {
       this.complete();
-    } else if (chunked) {
+    } else if (this.headChunked) {
       this.state = State.ChunkSize;
       this.lineAcc = '';
-    } else if (length >= 0) {
-      if (length === 0) this.complete();
+    } else if (this.headLength >= 0) {
+      if (this.headLength === 0) this.complete();
       else {
         this.state = State.Length;
-        this.remaining = length;
+        this.remaining = this.headLength;
       }
     } else {
       this.state = State.UntilClose;
       this.keepAlive = false;
     }
-    return true;
   }
 
   /** Read a CRLF-terminated line (chunk size or trailer line). */

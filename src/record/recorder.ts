@@ -5,12 +5,13 @@
  * number fields so recording a reply is a handful of additions and four histogram records (response
  * and reply time, each in the run's histogram and the open fine bucket's; about 40 ns in all).
  */
-import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
+import { BUCKET_HISTOGRAM_NAMES, HISTOGRAM_NAMES, type BucketHistogram, type BucketHistogramName, type Counters, type ErrorCounters, type FineTimeline, type HistogramName, type TimelineSample } from '../results/schema.js';
 import { msToUs, newHistogram, recordMs, recordUs, type Histogram } from '../results/histogram.js';
-import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket, zeroErrors } from '../results/fine-timeline.js';
+import { FineTimelineBuilder, newBucketHistogram, slotOf, summarizeBucket } from '../results/fine-timeline.js';
+import { emptyCounters, LATE_SESSION_THRESHOLD_MS, zeroTimelineCounts, type ErrorKind, type TimelineCounts } from '../results/fields.js';
 
-/** httperf's error categories, keyed by the field of ErrorCounters. */
-export type ErrorKind = keyof ErrorCounters;
+/** httperf's error categories, keyed by the field of ErrorCounters (results/fields.ts). */
+export type { ErrorKind } from '../results/fields.js';
 
 /** Map a Node.js socket error code to httperf's category (spec 5.2), in one place. */
 export function errorKindOf(code: string | undefined): ErrorKind {
@@ -55,42 +56,8 @@ export function tlsFailureReason(err: NodeJS.ErrnoException & { reason?: string 
   return `${code}: ${text.length > 120 ? `${text.slice(0, 117)}...` : text}`;
 }
 
-export function emptyCounters(): Counters {
-  return {
-    connections: 0,
-    connected: 0,
-    connectionsWithReply: 0,
-    requests: 0,
-    replies: 0,
-    status: [0, 0, 0, 0, 0],
-    requestBytes: 0,
-    replyHeaderBytes: 0,
-    replyContentBytes: 0,
-    replyFooterBytes: 0,
-    responseTimeSumMs: 0,
-    responseTimeCount: 0,
-    transferTimeSumMs: 0,
-    connectTimeSumMs: 0,
-    connectionLifetimeSumMs: 0,
-    connectionLifetimeSumSqMs: 0,
-    connectionLifetimeMinMs: 0,
-    connectionLifetimeMaxMs: 0,
-    maxConcurrentConnections: 0,
-    maxConnectBurst: 0,
-    errors: zeroErrors(),
-    sessionsCreated: 0,
-    sessionsSucceeded: 0,
-    sessionsFailed: 0,
-    sessionsSucceededConnections: 0,
-    sessionLifetimeSum: 0,
-    sessionFailtimeSum: 0,
-    sessionLengthHistogram: [0],
-    retries: 0,
-    quietReconnects: 0,
-    extraReplyBytes: 0,
-    tlsFailures: {},
-  };
-}
+/** Zero counters, derived from the counter table (results/fields.ts). */
+export { emptyCounters } from '../results/fields.js';
 
 /** Generator health measured by the engine over one fine bucket. */
 export interface BucketHealth {
@@ -125,28 +92,11 @@ class OpenBucket {
 }
 
 /** Snapshot of the running totals a timeline sample is cut from. */
-interface Marks {
-  replies: number;
-  requests: number;
-  connections: number;
-  sessionsStarted: number;
-  sessionsSucceeded: number;
-  sessionsFailed: number;
-  errors: number;
-  replies5xx: number;
-}
+type Marks = TimelineCounts;
 
 export class Recorder {
   readonly counters: Counters = emptyCounters();
-  readonly histograms: Record<HistogramName, Histogram> = {
-    connectTime: newHistogram(),
-    responseTime: newHistogram(),
-    replyTime: newHistogram(),
-    sessionLifetime: newHistogram(),
-    startLag: newHistogram(),
-    correctedFirstReply: newHistogram(),
-    connectionLifetime: newHistogram(),
-  };
+  readonly histograms = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, newHistogram()])) as Record<HistogramName, Histogram>;
   readonly timeline: TimelineSample[] = [];
   /** The fine timeline, bounded in memory (see FineTimelineBuilder). */
   readonly fine: FineTimelineBuilder;
@@ -156,7 +106,7 @@ export class Recorder {
   lateSessions = 0;
   private alive = 0;
   private connectsThisTurn = 0;
-  private marks: Marks = { replies: 0, requests: 0, connections: 0, sessionsStarted: 0, sessionsSucceeded: 0, sessionsFailed: 0, errors: 0, replies5xx: 0 };
+  private marks: Marks = zeroTimelineCounts();
   private bucketMarks: Marks = { ...this.marks };
   private bucketErrorMarks: ErrorCounters = { ...this.counters.errors };
   private readonly openBucket = new OpenBucket();
@@ -259,7 +209,7 @@ export class Recorder {
     const bucket = this.openBucket;
     recordUs(bucket.startLag, us);
     if (us > bucket.maxStartLag) bucket.maxStartLag = us;
-    if (lagMs > 10) this.lateSessions++;
+    if (lagMs > LATE_SESSION_THRESHOLD_MS) this.lateSessions++;
   }
 
   /** First reply of a session, measured from the session's intended start. */

@@ -8,6 +8,7 @@
  * `Reply time`, `Net I/O:`, `Errors: total`); every line starts with a row label or
  * `loadgen`/`generator`.
  */
+import { LATE_SESSION_THRESHOLD_MS } from '../results/fields.js';
 import { isSessionWorkload } from '../workload/spec.js';
 import { ratio } from '../results/derive.js';
 import type { HistogramName, HistogramSummary, ResultsDocument } from '../results/schema.js';
@@ -23,9 +24,6 @@ export const RESERVED_LINE_PREFIXES: readonly string[] = [
   'Net I/O:',
   'Errors: total',
 ];
-
-/** Sessions starting later than this after their intended time are "late" (GeneratorStats). */
-const LATE_SESSION_THRESHOLD_MS = 10;
 
 interface Row {
   label: string;

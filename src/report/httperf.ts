@@ -12,7 +12,8 @@
 import type { ReplayOptions } from '../options.js';
 import { isSessionWorkload, type PrintParts } from '../workload/spec.js';
 import { deriveRates, errorTotal, ratio } from '../results/derive.js';
-import type { ResultsDocument, TimelineSample } from '../results/schema.js';
+import { ERROR_KINDS, type ErrorCounters } from '../results/fields.js';
+import type { DerivedRates, ResultsDocument, TimelineSample } from '../results/schema.js';
 import { fixed, g, padRight } from './printf.js';
 
 /** The rate item of the echo line, in httperf's spelling (absent for sequential sessions). */
@@ -156,7 +157,6 @@ export function formatHttperfReport(doc: ResultsDocument): string {
   const replyContent = perItemBytes(c.replyContentBytes, c.replies);
   const replyFooter = perItemBytes(c.replyFooterBytes, c.replies);
   const replySamples = rates.replyRateSamples;
-  const sessionSamples = rates.sessionRateSamples;
 
   const cpuUser = doc.generator.cpuUserSeconds;
   const cpuSystem = doc.generator.cpuSystemSeconds;
@@ -185,21 +185,31 @@ export function formatHttperfReport(doc: ResultsDocument): string {
     `CPU time [s]: user ${f2(cpuUser)} system ${f2(cpuSystem)} (user ${f1(100 * ratio(cpuUser, d))}% system ${f1(100 * ratio(cpuSystem, d))}% total ${f1(100 * ratio(cpuUser + cpuSystem, d))}%)`,
     `Net I/O: ${f1(rates.netIoKBps)} KB/s (${f1(8e-6 * ratio(netBytes, d))}*10^6 bps)`,
     '',
-    `Errors: total ${errorTotal(e)} client-timo ${e.clientTimeout} socket-timo ${e.socketTimeout} connrefused ${e.connRefused} connreset ${e.connReset}`,
-    `Errors: fd-unavail ${e.fdUnavail} addrunavail ${e.addrUnavail} ftab-full ${e.ftabFull} other ${e.other}`,
+    ...errorLines(e),
     ...faultLines(c),
   ];
   // httperf prints the Session block only when a session generator (--wsess, --wsesslog) ran.
-  if (!isSessionWorkload(doc.run.options.workload)) return `${lines.join('\n')}\n`;
-  lines.push(
-    '',
-    `Session rate [sess/s]: min ${f2(sessionSamples.min)} avg ${f2(rates.sessionRate)} max ${f2(sessionSamples.max)} stddev ${f2(sessionSamples.stddev)} (${c.sessionsSucceeded}/${c.sessionsSucceeded + c.sessionsFailed})`,
-    `Session: avg ${f2(ratio(c.sessionsSucceededConnections, c.sessionsSucceeded))} connections/session`,
-    `Session lifetime [s]: ${f1(ratio(c.sessionLifetimeSum, c.sessionsSucceeded))}`,
-    `Session failtime [s]: ${f1(ratio(c.sessionFailtimeSum, c.sessionsFailed))}`,
-    `Session length histogram: ${sessionLengths(c.sessionLengthHistogram).join(' ')}`,
-  );
+  if (isSessionWorkload(doc.run.options.workload)) lines.push('', ...sessionLines(c, rates));
   return `${lines.join('\n')}\n`;
+}
+
+/** httperf's Session block, from `Session rate` to `Session length histogram`. */
+function sessionLines(c: ResultsDocument['counters'], rates: DerivedRates): string[] {
+  const samples = rates.sessionRateSamples;
+  const f2 = (value: number): string => fixed(value, 2);
+  return [
+    `Session rate [sess/s]: min ${f2(samples.min)} avg ${f2(rates.sessionRate)} max ${f2(samples.max)} stddev ${f2(samples.stddev)} (${c.sessionsSucceeded}/${c.sessionsSucceeded + c.sessionsFailed})`,
+    `Session: avg ${f2(ratio(c.sessionsSucceededConnections, c.sessionsSucceeded))} connections/session`,
+    `Session lifetime [s]: ${fixed(ratio(c.sessionLifetimeSum, c.sessionsSucceeded), 1)}`,
+    `Session failtime [s]: ${fixed(ratio(c.sessionFailtimeSum, c.sessionsFailed), 1)}`,
+    `Session length histogram: ${sessionLengths(c.sessionLengthHistogram).join(' ')}`,
+  ];
+}
+
+/** httperf's two `Errors:` lines: the total and the first four kinds, then the other four. */
+function errorLines(e: ErrorCounters): string[] {
+  const items = ERROR_KINDS.map((kind) => `${kind.label} ${e[kind.key]}`);
+  return [`Errors: total ${errorTotal(e)} ${items.slice(0, 4).join(' ')}`, `Errors: ${items.slice(4).join(' ')}`];
 }
 
 /**

@@ -3,7 +3,8 @@
  * Pure functions: the report, merging and readers of the JSON all derive figures the same way.
  * Every division by a count or a duration that may be zero yields 0, never NaN or Infinity.
  */
-import type { Counters, DerivedRates, ErrorCounters, SampleStats, TimelineSample } from './schema.js';
+import { errorTotal } from './fields.js';
+import type { Counters, DerivedRates, SampleStats, TimelineSample } from './schema.js';
 
 /** `numerator / denominator`, or 0 when the quotient is undefined (zero or non-finite). */
 export function ratio(numerator: number, denominator: number): number {
@@ -12,19 +13,8 @@ export function ratio(numerator: number, denominator: number): number {
   return Number.isFinite(value) ? value : 0;
 }
 
-/** httperf's `Errors: total`: the sum of the eight error counters. */
-export function errorTotal(errors: ErrorCounters): number {
-  return (
-    errors.clientTimeout +
-    errors.socketTimeout +
-    errors.connRefused +
-    errors.connReset +
-    errors.fdUnavail +
-    errors.addrUnavail +
-    errors.ftabFull +
-    errors.other
-  );
-}
+/** httperf's `Errors: total` (stated in fields.ts; re-exported for the readers of derived figures). */
+export { errorTotal } from './fields.js';
 
 /**
  * min / mean / max / sample standard deviation (n - 1) of rate samples, as httperf prints them

@@ -6,13 +6,8 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import { HISTOGRAM_MAX_US, type Histogram } from './histogram.js';
-import {
-  BUCKET_HISTOGRAM_NAMES,
-  type BucketHistogram,
-  type ErrorCounters,
-  type FineBucket,
-  type FineTimeline,
-} from './schema.js';
+import { addErrors, FINE_BUCKET_COUNTS, FINE_BUCKET_PEAKS } from './fields.js';
+import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type FineBucket, type FineTimeline } from './schema.js';
 
 /** Width of a bucket before any coarsening, ms. */
 export const FINE_BUCKET_MS = 1000;
@@ -72,19 +67,8 @@ export function mergeBucketHistograms(all: readonly BucketHistogram[]): BucketHi
   return summarizeBucket(total, Math.max(...present.map((h) => h.max)));
 }
 
-/** Error counters with every kind at zero. */
-export function zeroErrors(): ErrorCounters {
-  return { clientTimeout: 0, socketTimeout: 0, connRefused: 0, connReset: 0, fdUnavail: 0, addrUnavail: 0, ftabFull: 0, other: 0 };
-}
-
-/** Total of a bucket's error counters. */
-export function errorTotal(errors: ErrorCounters): number {
-  let total = 0;
-  for (const n of Object.values(errors)) total += n;
-  return total;
-}
-
-const COUNT_FIELDS = ['requests', 'replies', 'replies5xx', 'connections', 'sessionsStarted', 'sessionsSucceeded', 'sessionsFailed', 'cpuSeconds'] as const;
+/** Zero errors and the error total, stated in fields.ts (re-exported for the fine timeline's readers). */
+export { errorTotal, zeroErrors } from './fields.js';
 
 /**
  * Merge buckets into one bucket at slot `start`: counts, errors and CPU are added, histograms
@@ -94,12 +78,9 @@ const COUNT_FIELDS = ['requests', 'replies', 'replies5xx', 'connections', 'sessi
 export function mergeBuckets(start: number, all: readonly FineBucket[]): FineBucket {
   if (all.length === 1 && all[0]!.start === start) return all[0]!;
   const merged = { start, from: Math.min(...all.map((b) => b.from)), to: Math.max(...all.map((b) => b.to)) } as FineBucket;
-  for (const field of COUNT_FIELDS) merged[field] = all.reduce((sum, b) => sum + b[field], 0);
-  const errors = zeroErrors();
-  for (const b of all) for (const kind of Object.keys(errors) as (keyof ErrorCounters)[]) errors[kind] += b.errors[kind];
-  merged.errors = errors;
-  merged.loopDelayP99Ms = Math.max(...all.map((b) => b.loopDelayP99Ms));
-  merged.loopDelayMaxMs = Math.max(...all.map((b) => b.loopDelayMaxMs));
+  for (const field of FINE_BUCKET_COUNTS) merged[field] = all.reduce((sum, b) => sum + b[field], 0);
+  merged.errors = addErrors(all.map((b) => b.errors));
+  for (const field of FINE_BUCKET_PEAKS) merged[field] = Math.max(...all.map((b) => b[field]));
   for (const name of BUCKET_HISTOGRAM_NAMES) merged[name] = mergeBucketHistograms(all.map((b) => b[name]));
   return merged;
 }

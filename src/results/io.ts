@@ -1,177 +1,13 @@
 /**
  * Results files on disk: atomic writing (`--json FILE`) and validated reading (`loadgen gate`,
- * `loadgen sweep`, merging). A bad file is an InputError `FILE:LINE:COL: what is wrong`; the
- * line and column of a JSON syntax error come from a small scanner because `JSON.parse`
- * messages do not always carry a position ("Unexpected token '}', ... is not valid JSON").
+ * `loadgen sweep`, merging). A bad file is an InputError `FILE:LINE:COL: what is wrong`, located
+ * by util/locate.ts.
  */
 import { InputError } from '../errors.js';
 import { readInputText, writeFileAtomic } from '../util/files.js';
+import { lineColumnAt, locateJsonPath, parseJsonText } from '../util/locate.js';
+import { COUNTER_FIELDS, COUNTER_NAMES, ERROR_KEYS, FINE_BUCKET_COUNTS, FINE_BUCKET_PEAKS, GENERATOR_FIELDS, TIMELINE_COUNTS, type CounterRule } from './fields.js';
 import { BUCKET_HISTOGRAM_NAMES, HISTOGRAM_NAMES, RESULTS_SCHEMA_VERSION, type ResultsDocument } from './schema.js';
-
-/** 1-based line and column of a character offset. */
-function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(Math.max(offset, 0), text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line += 1;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: end - lineStart + 1 };
-}
-
-/** Thrown inside the scanner with the offset of the offending character. */
-class ScanError {
-  constructor(readonly offset: number) {}
-}
-
-/** Scans one JSON text (RFC 8259) and returns the offset of its first syntax error. */
-class Scanner {
-  private pos = 0;
-  constructor(private readonly text: string) {}
-
-  /** Offset of the first error, or -1 if the text is valid JSON. */
-  firstError(): number {
-    try {
-      this.value();
-      this.whitespace();
-      if (this.pos < this.text.length) throw new ScanError(this.pos);
-      return -1;
-    } catch (err) {
-      if (err instanceof ScanError) return err.offset;
-      return this.pos; // nesting too deep for the stack: point at where we were
-    }
-  }
-
-  private whitespace(): void {
-    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos]!)) this.pos++;
-  }
-
-  private expect(char: string): void {
-    if (this.text[this.pos] !== char) throw new ScanError(this.pos);
-    this.pos++;
-  }
-
-  private value(): void {
-    this.whitespace();
-    const char = this.text[this.pos];
-    if (char === '{') this.object();
-    else if (char === '[') this.array();
-    else if (char === '"') this.string();
-    else if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) this.number();
-    else this.literal();
-  }
-
-  private object(): void {
-    this.pos++;
-    this.whitespace();
-    if (this.text[this.pos] === '}') {
-      this.pos++;
-      return;
-    }
-    for (;;) {
-      this.whitespace();
-      if (this.text[this.pos] !== '"') throw new ScanError(this.pos);
-      this.string();
-      this.whitespace();
-      this.expect(':');
-      this.value();
-      this.whitespace();
-      if (this.text[this.pos] === ',') this.pos++;
-      else return this.expect('}');
-    }
-  }
-
-  private array(): void {
-    this.pos++;
-    this.whitespace();
-    if (this.text[this.pos] === ']') {
-      this.pos++;
-      return;
-    }
-    for (;;) {
-      this.value();
-      this.whitespace();
-      if (this.text[this.pos] === ',') this.pos++;
-      else return this.expect(']');
-    }
-  }
-
-  private string(): void {
-    this.pos++;
-    for (;;) {
-      const code = this.text.charCodeAt(this.pos);
-      if (Number.isNaN(code) || code < 0x20) throw new ScanError(this.pos);
-      if (code === 0x22) {
-        this.pos++;
-        return;
-      }
-      if (code === 0x5c) {
-        const escape = this.text[this.pos + 1];
-        if (escape === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos + 2, this.pos + 6))) throw new ScanError(this.pos);
-          this.pos += 6;
-        } else if (escape !== undefined && '"\\/bfnrt'.includes(escape)) {
-          this.pos += 2;
-        } else {
-          throw new ScanError(this.pos);
-        }
-      } else {
-        this.pos++;
-      }
-    }
-  }
-
-  private number(): void {
-    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 400));
-    if (!match) throw new ScanError(this.pos);
-    this.pos += match[0].length;
-  }
-
-  private literal(): void {
-    for (const word of ['true', 'false', 'null']) {
-      if (this.text.startsWith(word, this.pos)) {
-        this.pos += word.length;
-        return;
-      }
-    }
-    throw new ScanError(this.pos);
-  }
-}
-
-/** Offset of the first JSON syntax error in `text`, or -1 when it is valid. */
-function jsonSyntaxErrorOffset(text: string): number {
-  return new Scanner(text).firstError();
-}
-
-/**
- * Best-effort offset of the value at `path` (keys and array indices) in a JSON text, found by
- * searching each key in turn after the previous one; an index i selects the (i+1)-th occurrence
- * of the next key (array elements of one shape). Returns -1 if a key cannot be found.
- */
-function locateJsonPath(text: string, path: readonly (string | number)[]): number {
-  let from = 0;
-  let occurrence = 1;
-  let found = -1;
-  for (const part of path) {
-    if (typeof part === 'number') {
-      occurrence = part + 1;
-      continue;
-    }
-    const pattern = new RegExp(`"${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*:`, 'g');
-    pattern.lastIndex = from;
-    for (let i = 0; i < occurrence; i++) {
-      const match = pattern.exec(text);
-      if (!match) return -1;
-      found = match.index;
-    }
-    from = pattern.lastIndex;
-    occurrence = 1;
-  }
-  return found;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Shape validation
@@ -215,7 +51,30 @@ const HISTOGRAM_SHAPE: Shape = {
 
 const SAMPLE_STATS_SHAPE = numbers('min', 'avg', 'max', 'stddev', 'samples');
 
-const ERRORS_SHAPE = numbers('clientTimeout', 'socketTimeout', 'connRefused', 'connReset', 'fdUnavail', 'addrUnavail', 'ftabFull', 'other');
+const ERRORS_SHAPE = numbers(...ERROR_KEYS);
+
+/** The shape of a counter of each rule (fields.ts). */
+const COUNTER_SHAPES: Readonly<Record<CounterRule, Shape>> = {
+  sum: 'number',
+  max: 'number',
+  lifetimeMin: 'number',
+  lifetimeMax: 'number',
+  statusClasses: { arrayOf: 'number', length: 5 },
+  lengths: { arrayOf: 'number' },
+  errors: ERRORS_SHAPE,
+  reasons: 'object',
+};
+
+/** Every counter with its shape; counters added by a minor version are optional. */
+const COUNTERS_SHAPE: Shape = {
+  fields: Object.fromEntries(
+    COUNTER_NAMES.map((name) => {
+      const field: { rule: CounterRule; optional?: true } = COUNTER_FIELDS[name];
+      const shape = COUNTER_SHAPES[field.rule];
+      return [name, field.optional ? { optional: shape } : shape];
+    }),
+  ),
+};
 
 const BUCKET_HISTOGRAM_SHAPE: Shape = { fields: { ...numberFields('count', 'p50', 'p90', 'p99', 'max'), encoded: 'string' } };
 
@@ -226,10 +85,7 @@ const FINE_TIMELINE_SHAPE: Shape = {
     buckets: {
       arrayOf: {
         fields: {
-          ...numberFields(
-            'start', 'from', 'to', 'requests', 'replies', 'replies5xx', 'connections', 'sessionsStarted',
-            'sessionsSucceeded', 'sessionsFailed', 'cpuSeconds', 'loopDelayP99Ms', 'loopDelayMaxMs',
-          ),
+          ...numberFields('start', 'from', 'to', ...FINE_BUCKET_COUNTS, ...FINE_BUCKET_PEAKS),
           errors: ERRORS_SHAPE,
           ...Object.fromEntries(BUCKET_HISTOGRAM_NAMES.map((name) => [name, BUCKET_HISTOGRAM_SHAPE])),
         },
@@ -256,22 +112,7 @@ const DOCUMENT_SHAPE: Shape = {
     startedAt: 'string',
     endedAt: 'string',
     duration: 'number',
-    counters: {
-      fields: {
-        ...numberFields(
-          'connections', 'connected', 'connectionsWithReply', 'requests', 'replies', 'requestBytes',
-          'replyHeaderBytes', 'replyContentBytes', 'replyFooterBytes', 'responseTimeSumMs',
-          'responseTimeCount', 'transferTimeSumMs', 'connectTimeSumMs', 'connectionLifetimeSumMs',
-          'connectionLifetimeSumSqMs', 'connectionLifetimeMinMs', 'connectionLifetimeMaxMs',
-          'maxConcurrentConnections', 'maxConnectBurst', 'sessionsCreated', 'sessionsSucceeded',
-          'sessionsFailed', 'sessionsSucceededConnections', 'sessionLifetimeSum', 'sessionFailtimeSum',
-          'retries', 'quietReconnects',
-        ),
-        status: { arrayOf: 'number', length: 5 },
-        errors: ERRORS_SHAPE,
-        sessionLengthHistogram: { arrayOf: 'number' },
-      },
-    },
+    counters: COUNTERS_SHAPE,
     rates: {
       fields: {
         ...numberFields('connectionRate', 'requestRate', 'replyRate', 'sessionRate', 'netIoKBps', 'errorRate'),
@@ -279,16 +120,8 @@ const DOCUMENT_SHAPE: Shape = {
         sessionRateSamples: SAMPLE_STATS_SHAPE,
       },
     },
-    generator: numbers(
-      'cpuUserSeconds', 'cpuSystemSeconds', 'eventLoopDelayP50Ms', 'eventLoopDelayP99Ms',
-      'eventLoopDelayMaxMs', 'lateSessions',
-    ),
-    timeline: {
-      arrayOf: numbers(
-        't', 'interval', 'replies', 'requests', 'connections', 'sessionsStarted', 'sessionsSucceeded',
-        'sessionsFailed', 'errors', 'replies5xx',
-      ),
-    },
+    generator: numbers(...Object.keys(GENERATOR_FIELDS)),
+    timeline: { arrayOf: numbers('t', 'interval', ...TIMELINE_COUNTS) },
     histograms: { fields: Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, HISTOGRAM_SHAPE])) },
   },
 };
@@ -380,7 +213,6 @@ export function validateResultsDocument(value: unknown, path: string, text = '')
 // ---------------------------------------------------------------------------------------------
 // Files
 
-
 /**
  * Read and validate a results file. A missing or unreadable file is a UsageError
  * (`can't open FILE: ...`); bad JSON is an InputError at the line:column of the syntax error;
@@ -388,17 +220,7 @@ export function validateResultsDocument(value: unknown, path: string, text = '')
  */
 export async function readResultsFile(path: string): Promise<ResultsDocument> {
   const text = await readInputText(path);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    const offset = jsonSyntaxErrorOffset(text);
-    const at = offset >= 0 ? offset : text.length;
-    const { line, column } = lineColumnAt(text, at);
-    const found = at >= text.length ? 'unexpected end of file' : `unexpected ${JSON.stringify(text[at])}`;
-    throw new InputError(path, line, column, `invalid JSON: ${found}`);
-  }
-  return validateResultsDocument(value, path, text);
+  return validateResultsDocument(parseJsonText(text, path), path, text);
 }
 
 /**

@@ -9,13 +9,11 @@ import { UsageError } from '../errors.js';
 import { deriveRates } from './derive.js';
 import { mergeFineTimelines } from './fine-timeline.js';
 import { mergeEncoded } from './histogram.js';
+import { mergeCounters, mergeGenerators, TIMELINE_COUNTS } from './fields.js';
 import {
   HISTOGRAM_NAMES,
   RESULTS_SCHEMA_MINOR_VERSION,
   type FineTimeline,
-  type Counters,
-  type ErrorCounters,
-  type GeneratorStats,
   type HistogramName,
   type HistogramSummary,
   type ResultsDocument,
@@ -23,73 +21,8 @@ import {
   type TimelineSample,
 } from './schema.js';
 
-/** Element-wise sum of number arrays of any lengths (the result is as long as the longest). */
-function addArrays(arrays: readonly (readonly number[])[]): number[] {
-  const length = Math.max(0, ...arrays.map((a) => a.length));
-  const sum = new Array<number>(length).fill(0);
-  for (const array of arrays) array.forEach((value, i) => (sum[i]! += value));
-  return sum;
-}
-
 function sumOf<T>(items: readonly T[], pick: (item: T) => number): number {
   return items.reduce((total, item) => total + pick(item), 0);
-}
-
-function mergeErrors(all: readonly ErrorCounters[]): ErrorCounters {
-  const keys = Object.keys(all[0]!) as (keyof ErrorCounters)[];
-  return Object.fromEntries(keys.map((key) => [key, sumOf(all, (e) => e[key])])) as unknown as ErrorCounters;
-}
-
-/** Add TLS failure counts reason by reason. */
-function mergeTlsFailures(all: readonly Counters[]): Record<string, number> {
-  const merged: Record<string, number> = {};
-  for (const c of all) for (const [reason, n] of Object.entries(c.tlsFailures ?? {})) merged[reason] = (merged[reason] ?? 0) + n;
-  return merged;
-}
-
-/**
- * Add counters. Exceptions: the two max* fields take the maximum (a peak is not additive), and
- * the connection-lifetime min/max take the min/max over documents that had such connections.
- */
-export function mergeCounters(all: readonly Counters[]): Counters {
-  const withLifetimes = all.filter((c) => c.connectionsWithReply > 0);
-  const sum = (pick: (c: Counters) => number): number => sumOf(all, pick);
-  return {
-    connections: sum((c) => c.connections),
-    connected: sum((c) => c.connected),
-    connectionsWithReply: sum((c) => c.connectionsWithReply),
-    requests: sum((c) => c.requests),
-    replies: sum((c) => c.replies),
-    status: addArrays(all.map((c) => c.status)) as Counters['status'],
-    requestBytes: sum((c) => c.requestBytes),
-    replyHeaderBytes: sum((c) => c.replyHeaderBytes),
-    replyContentBytes: sum((c) => c.replyContentBytes),
-    replyFooterBytes: sum((c) => c.replyFooterBytes),
-    responseTimeSumMs: sum((c) => c.responseTimeSumMs),
-    responseTimeCount: sum((c) => c.responseTimeCount),
-    transferTimeSumMs: sum((c) => c.transferTimeSumMs),
-    connectTimeSumMs: sum((c) => c.connectTimeSumMs),
-    connectionLifetimeSumMs: sum((c) => c.connectionLifetimeSumMs),
-    connectionLifetimeSumSqMs: sum((c) => c.connectionLifetimeSumSqMs),
-    connectionLifetimeMinMs:
-      withLifetimes.length > 0 ? Math.min(...withLifetimes.map((c) => c.connectionLifetimeMinMs)) : 0,
-    connectionLifetimeMaxMs:
-      withLifetimes.length > 0 ? Math.max(...withLifetimes.map((c) => c.connectionLifetimeMaxMs)) : 0,
-    maxConcurrentConnections: Math.max(...all.map((c) => c.maxConcurrentConnections)),
-    maxConnectBurst: Math.max(...all.map((c) => c.maxConnectBurst)),
-    errors: mergeErrors(all.map((c) => c.errors)),
-    sessionsCreated: sum((c) => c.sessionsCreated),
-    sessionsSucceeded: sum((c) => c.sessionsSucceeded),
-    sessionsFailed: sum((c) => c.sessionsFailed),
-    sessionsSucceededConnections: sum((c) => c.sessionsSucceededConnections),
-    sessionLifetimeSum: sum((c) => c.sessionLifetimeSum),
-    sessionFailtimeSum: sum((c) => c.sessionFailtimeSum),
-    sessionLengthHistogram: addArrays(all.map((c) => c.sessionLengthHistogram)),
-    retries: sum((c) => c.retries),
-    quietReconnects: sum((c) => c.quietReconnects),
-    extraReplyBytes: sum((c) => c.extraReplyBytes ?? 0),
-    tlsFailures: mergeTlsFailures(all),
-  };
 }
 
 /**
@@ -101,36 +34,11 @@ export function mergeTimelines(all: readonly (readonly TimelineSample[])[]): Tim
   const merged: TimelineSample[] = [];
   for (let i = 0; i < length; i++) {
     const samples = all.map((timeline) => timeline[i]).filter((s): s is TimelineSample => s !== undefined);
-    const sum = (pick: (s: TimelineSample) => number): number => sumOf(samples, pick);
-    merged.push({
-      t: Math.max(...samples.map((s) => s.t)),
-      interval: Math.max(...samples.map((s) => s.interval)),
-      replies: sum((s) => s.replies),
-      requests: sum((s) => s.requests),
-      connections: sum((s) => s.connections),
-      sessionsStarted: sum((s) => s.sessionsStarted),
-      sessionsSucceeded: sum((s) => s.sessionsSucceeded),
-      sessionsFailed: sum((s) => s.sessionsFailed),
-      errors: sum((s) => s.errors),
-      replies5xx: sum((s) => s.replies5xx),
-    });
+    const sample = { t: Math.max(...samples.map((s) => s.t)), interval: Math.max(...samples.map((s) => s.interval)) } as TimelineSample;
+    for (const field of TIMELINE_COUNTS) sample[field] = sumOf(samples, (s) => s[field]);
+    merged.push(sample);
   }
   return merged;
-}
-
-/**
- * Generator health of several generators: CPU seconds and late sessions are added; event-loop
- * delays are per process and cannot be combined exactly, so the worst (largest) is kept.
- */
-function mergeGenerators(all: readonly GeneratorStats[]): GeneratorStats {
-  return {
-    cpuUserSeconds: sumOf(all, (g) => g.cpuUserSeconds),
-    cpuSystemSeconds: sumOf(all, (g) => g.cpuSystemSeconds),
-    eventLoopDelayP50Ms: Math.max(...all.map((g) => g.eventLoopDelayP50Ms)),
-    eventLoopDelayP99Ms: Math.max(...all.map((g) => g.eventLoopDelayP99Ms)),
-    eventLoopDelayMaxMs: Math.max(...all.map((g) => g.eventLoopDelayMaxMs)),
-    lateSessions: sumOf(all, (g) => g.lateSessions),
-  };
 }
 
 /** Spread of the --start-at lateness over the generators that recorded one (none: absent). */

@@ -6,7 +6,8 @@
  * earliest start and the latest end.
  *
  * schemaVersion 1, schemaMinorVersion 1. Units: times in the histograms are microseconds; other
- * times are seconds unless a name ends in Ms; byte counts are bytes.
+ * times are seconds unless a name ends in Ms; byte counts are bytes. The counters, error kinds,
+ * timeline counts and generator figures, with their merge rules, are tables in fields.ts.
  *
  * Minor versions only add optional fields, so a reader of version 1 reads every 1.x document
  * and this reader reads 1.0 documents (which have no `schemaMinorVersion` and no `fineTimeline`).
@@ -17,105 +18,8 @@ export const RESULTS_SCHEMA_VERSION = 1 as const;
 /** Minor version written by this loadgen (1.0 documents have no schemaMinorVersion field). */
 export const RESULTS_SCHEMA_MINOR_VERSION = 1 as const;
 
-/** httperf's eight error counters (spec 5.2), plus `total`. */
-export interface ErrorCounters {
-  /** Reply watchdog expiries (--timeout). */
-  clientTimeout: number;
-  /** ETIMEDOUT from the OS. */
-  socketTimeout: number;
-  /** ECONNREFUSED. */
-  connRefused: number;
-  /** ECONNRESET, EPIPE and premature EOF. */
-  connReset: number;
-  /** EMFILE / EINVAL: no file descriptor for a socket. */
-  fdUnavail: number;
-  /** EADDRNOTAVAIL: no local port (httperf never counts it; loadgen does). */
-  addrUnavail: number;
-  /** ENFILE. */
-  ftabFull: number;
-  /** Any other error (e.g. DNS failure, TLS failure). */
-  other: number;
-}
-
-/** Every count of a run. All fields are additive across merged runs except the two max* fields. */
-export interface Counters {
-  /** Connection attempts (includes reconnects, refused and timed-out attempts). */
-  connections: number;
-  /** Connections that reached "connected". */
-  connected: number;
-  /** Connections that delivered at least one reply. */
-  connectionsWithReply: number;
-  /** Requests completely written (includes re-sends). */
-  requests: number;
-  /** Replies fully received (sum of status classes). */
-  replies: number;
-  /** Replies by status class: index 0 = 1xx ... 4 = 5xx. */
-  status: [number, number, number, number, number];
-  /** Request bytes written (header + body, re-sends included). */
-  requestBytes: number;
-  /** Reply bytes: status line + headers + blank line. */
-  replyHeaderBytes: number;
-  /** Reply body bytes (chunk framing excluded). */
-  replyContentBytes: number;
-  /** Chunked trailer bytes including the final empty line. */
-  replyFooterBytes: number;
-  /** Sum over replies of (status line received - send start), ms; count = responseTimeCount. */
-  responseTimeSumMs: number;
-  responseTimeCount: number;
-  /** Sum over replies of (reply complete - status line received), ms. */
-  transferTimeSumMs: number;
-  /** Sum over connections that reached "connected" of connect time, ms. */
-  connectTimeSumMs: number;
-  /** Connection lifetime stats over connectionsWithReply, ms (min/max are not additive: take min/max). */
-  connectionLifetimeSumMs: number;
-  connectionLifetimeSumSqMs: number;
-  connectionLifetimeMinMs: number;
-  connectionLifetimeMaxMs: number;
-  /** Most connections alive at once (not additive: sum of maxima is an upper bound). */
-  maxConcurrentConnections: number;
-  /** Most connects in one event-loop turn (not additive: take the max). */
-  maxConnectBurst: number;
-  errors: ErrorCounters;
-  /** Sessions created, and those destroyed as succeeded or failed; the rest were cut off by a stop. */
-  sessionsCreated: number;
-  sessionsSucceeded: number;
-  sessionsFailed: number;
-  /** Sum over successful sessions of their connections that reached "connected". */
-  sessionsSucceededConnections: number;
-  /** Sum of lifetimes of successful / failed sessions, seconds. */
-  sessionLifetimeSum: number;
-  sessionFailtimeSum: number;
-  /** Index i = number of destroyed sessions (succeeded or failed) that received exactly i replies. */
-  sessionLengthHistogram: number[];
-  /** Calls re-sent after a connection failure (httperf semantics) or --retry-on-failure. */
-  retries: number;
-  /** Reconnects after a server close that were not errors (Connection: close, idle keep-alive close). */
-  quietReconnects: number;
-  /**
-   * Bytes that arrived after a complete reply and answered no request (a server sending more than
-   * it announced, or a reply nobody asked for); dropped with their connection. Absent in older documents.
-   */
-  extraReplyBytes?: number;
-  /** TLS handshake failures by reason (`CODE: message`); each is also an `other` error. Absent in older documents. */
-  tlsFailures?: Record<string, number>;
-}
-
-/** One 5-s sample (httperf's reply-rate sampling), plus the other per-interval counts. */
-export interface TimelineSample {
-  /** End of the interval, seconds since the run started. */
-  t: number;
-  /** Interval length, seconds (about 5; exact value used for rates). */
-  interval: number;
-  replies: number;
-  requests: number;
-  connections: number;
-  sessionsStarted: number;
-  sessionsSucceeded: number;
-  sessionsFailed: number;
-  errors: number;
-  /** Replies with status >= 500 (or the failure status) in the interval. */
-  replies5xx: number;
-}
+export type { Counters, ErrorCounters, FineBucket, GeneratorStats, TimelineSample } from './fields.js';
+import type { Counters, FineBucket, GeneratorStats, TimelineSample } from './fields.js';
 
 /** Per-bucket summary of one latency histogram of the fine timeline (microseconds). */
 export interface BucketHistogram {
@@ -134,36 +38,6 @@ export type BucketHistogramName = 'responseTime' | 'replyTime' | 'startLag';
 
 /** The bucket histograms, in the order they are written. */
 export const BUCKET_HISTOGRAM_NAMES: readonly BucketHistogramName[] = ['responseTime', 'replyTime', 'startLag'];
-
-/**
- * One bucket of the fine timeline. Its nominal slot is [start, start + bucketMs) on the wall
- * clock (Unix ms, a multiple of bucketMs, so buckets of generators on one machine line up);
- * [from, to) is the part of the slot in which the run was measuring (the first and last
- * buckets of a run are partial). Rates of a bucket are counts / (to - from).
- */
-export interface FineBucket {
-  start: number;
-  from: number;
-  to: number;
-  requests: number;
-  replies: number;
-  /** Replies with status 5xx. */
-  replies5xx: number;
-  connections: number;
-  sessionsStarted: number;
-  sessionsSucceeded: number;
-  sessionsFailed: number;
-  /** Errors by httperf kind. */
-  errors: ErrorCounters;
-  /** Generator CPU seconds (user + system) used in the bucket, summed over generators. */
-  cpuSeconds: number;
-  /** Event-loop delay in the bucket, ms; per process, so a merge keeps the worst generator's. */
-  loopDelayP99Ms: number;
-  loopDelayMaxMs: number;
-  responseTime: BucketHistogram;
-  replyTime: BucketHistogram;
-  startLag: BucketHistogram;
-}
 
 /**
  * The fine timeline (schema 1.1): 1-s buckets with per-bucket HDR percentiles for plotting.
@@ -249,19 +123,6 @@ export interface DerivedRates {
   netIoKBps: number;
   /** Errors total / (requests or 1): fraction 0..1. */
   errorRate: number;
-}
-
-/** Generator health: proof that the load generator itself was not the bottleneck. */
-export interface GeneratorStats {
-  /** CPU seconds used by the generator process during the run. */
-  cpuUserSeconds: number;
-  cpuSystemSeconds: number;
-  /** Event-loop delay, ms (from perf_hooks.monitorEventLoopDelay). */
-  eventLoopDelayP50Ms: number;
-  eventLoopDelayP99Ms: number;
-  eventLoopDelayMaxMs: number;
-  /** Sessions that started more than 10 ms after their intended time. */
-  lateSessions: number;
 }
 
 /**

@@ -160,74 +160,67 @@ function isBodiless(status: number): boolean {
   return status === 204 || status === 304;
 }
 
-/**
- * Start the demo server and resolve once it is listening.
- * Rejects with the listen error (e.g. EADDRINUSE) when the port cannot be bound.
- */
-export async function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServer> {
-  const host = opts.host ?? '127.0.0.1';
-  const knownPaths = opts.sessionFile ? pathsOfSessionFile(opts.sessionFile) : undefined;
-  const filler = new FillerBytes();
-  const byStatus: Record<number, number> = {};
-  const sockets = new Set<Socket>();
-  let requests = 0;
-  let responses = 0;
-  let connectionsOpened = 0;
+/** What the demo server counts (its stats). */
+interface Tally {
+  requests: number;
+  responses: number;
+  connectionsOpened: number;
+  byStatus: Record<number, number>;
+}
 
-  function planReply(url: string): ReplyPlan {
-    const path = pathOf(url);
-    const known = knownPaths === undefined || knownPaths.has(path);
-    const plan: ReplyPlan = known
-      ? { status: 200, size: bodySizeFor(path), contentType: contentTypeFor(path), notFoundText: false, delayMs: 0, close: false, chunked: false }
-      : { status: 404, size: 0, contentType: 'text/plain; charset=utf-8', notFoundText: true, delayMs: 0, close: false, chunked: false };
-    const q = url.indexOf('?');
-    if (q >= 0) applyControls(plan, url.slice(q + 1).replace(/#.*$/, ''));
-    return plan;
+/** The reply a request URL gets: 200 for a known path (404 otherwise), changed by its test controls. */
+function planReply(url: string, knownPaths: ReadonlySet<string> | undefined): ReplyPlan {
+  const path = pathOf(url);
+  const known = knownPaths === undefined || knownPaths.has(path);
+  const plan: ReplyPlan = known
+    ? { status: 200, size: bodySizeFor(path), contentType: contentTypeFor(path), notFoundText: false, delayMs: 0, close: false, chunked: false }
+    : { status: 404, size: 0, contentType: 'text/plain; charset=utf-8', notFoundText: true, delayMs: 0, close: false, chunked: false };
+  const q = url.indexOf('?');
+  if (q >= 0) applyControls(plan, url.slice(q + 1).replace(/#.*$/, ''));
+  return plan;
+}
+
+/** Send the planned reply of a job that has waited its turn (and service time) in the pool. */
+function respond({ req, res, reply }: Job, filler: FillerBytes, tally: Tally): void {
+  if (res.destroyed || res.writableEnded) return; // the client left while the request was queued
+  tally.responses++;
+  const status = reply.badControl !== undefined ? 400 : reply.status;
+  tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
+  if (reply.badControl !== undefined) {
+    const text = Buffer.from(`bad test control ${reply.badControl}\n`);
+    res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': text.length });
+    res.end(req.method === 'HEAD' ? undefined : text);
+    return;
   }
-
-  function respond({ req, res, reply }: Job): void {
-    if (res.destroyed || res.writableEnded) return; // the client left while the request was queued
-    responses++;
-    if (reply.badControl !== undefined) {
-      const text = Buffer.from(`bad test control ${reply.badControl}\n`);
-      byStatus[400] = (byStatus[400] ?? 0) + 1;
-      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': text.length });
-      res.end(req.method === 'HEAD' ? undefined : text);
-      return;
-    }
-    byStatus[reply.status] = (byStatus[reply.status] ?? 0) + 1;
-    const headers: http.OutgoingHttpHeaders = {};
-    if (reply.cookie !== undefined) headers['Set-Cookie'] = `${reply.cookie}; Path=/`;
-    if (reply.close) headers['Connection'] = 'close';
-    if (isBodiless(reply.status)) {
-      res.writeHead(reply.status, headers);
-      res.end();
-      return;
-    }
-    const body = reply.notFoundText ? NOT_FOUND_BODY : filler.slice(reply.size);
-    headers['Content-Type'] = reply.contentType;
-    if (!reply.chunked) headers['Content-Length'] = body.length;
+  const headers: http.OutgoingHttpHeaders = {};
+  if (reply.cookie !== undefined) headers['Set-Cookie'] = `${reply.cookie}; Path=/`;
+  if (reply.close) headers['Connection'] = 'close';
+  if (isBodiless(reply.status)) {
     res.writeHead(reply.status, headers);
-    if (req.method === 'HEAD') {
-      res.end();
-    } else if (reply.chunked && body.length > 1) {
-      // Two writes so the body really goes out as more than one chunk.
-      const half = body.length >> 1;
-      res.write(body.subarray(0, half));
-      res.end(body.subarray(half));
-    } else {
-      res.end(body);
-    }
+    res.end();
+    return;
   }
+  const body = reply.notFoundText ? NOT_FOUND_BODY : filler.slice(reply.size);
+  headers['Content-Type'] = reply.contentType;
+  if (!reply.chunked) headers['Content-Length'] = body.length;
+  res.writeHead(reply.status, headers);
+  if (req.method === 'HEAD') res.end();
+  else writeBody(res, body, reply.chunked);
+}
 
-  const pool = new WorkerPool<Job>(opts.concurrency ?? Infinity, opts.serviceTimeMs ?? 0, respond);
-
-  function admit(req: http.IncomingMessage, res: http.ServerResponse): void {
-    requests++;
-    const reply = planReply(req.url ?? '/');
-    pool.submit({ req, res, reply }, reply.delayMs);
+function writeBody(res: http.ServerResponse, body: Buffer, chunked: boolean): void {
+  if (chunked && body.length > 1) {
+    // Two writes so the body really goes out as more than one chunk.
+    const half = body.length >> 1;
+    res.write(body.subarray(0, half));
+    res.end(body.subarray(half));
+  } else {
+    res.end(body);
   }
+}
 
+/** The HTTP server: a request is admitted once complete (a body is read and discarded). */
+function createDemoHttpServer(admit: (req: http.IncomingMessage, res: http.ServerResponse) => void): http.Server {
   const server = http.createServer({ noDelay: true }, (req, res) => {
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
       // Read the body to its end and discard it; the request counts as arrived once it is complete.
@@ -243,32 +236,55 @@ export async function startDemoServer(opts: DemoServerOptions = {}): Promise<Dem
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.maxRequestsPerSocket = 0;
-  server.on('connection', (socket: Socket) => {
-    connectionsOpened++;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  return server;
+}
 
+/** Listen on `port` (0: any free port) and resolve with the port bound; rejects with the listen error. */
+async function listen(server: http.Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port: opts.port ?? 0, host }, () => {
+    server.listen({ port, host }, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : (opts.port ?? 0);
+  return typeof address === 'object' && address !== null ? address.port : port;
+}
+
+/**
+ * Start the demo server and resolve once it is listening.
+ * Rejects with the listen error (e.g. EADDRINUSE) when the port cannot be bound.
+ */
+export async function startDemoServer(opts: DemoServerOptions = {}): Promise<DemoServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const knownPaths = opts.sessionFile ? pathsOfSessionFile(opts.sessionFile) : undefined;
+  const filler = new FillerBytes();
+  const tally: Tally = { requests: 0, responses: 0, connectionsOpened: 0, byStatus: {} };
+  const sockets = new Set<Socket>();
+  const pool = new WorkerPool<Job>(opts.concurrency ?? Infinity, opts.serviceTimeMs ?? 0, (job) => respond(job, filler, tally));
+  const server = createDemoHttpServer((req, res) => {
+    tally.requests++;
+    const reply = planReply(req.url ?? '/', knownPaths);
+    pool.submit({ req, res, reply }, reply.delayMs);
+  });
+  server.on('connection', (socket: Socket) => {
+    tally.connectionsOpened++;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const port = await listen(server, opts.port ?? 0, host);
 
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     stats: () => ({
-      requests,
-      responses,
-      byStatus: { ...byStatus },
+      requests: tally.requests,
+      responses: tally.responses,
+      byStatus: { ...tally.byStatus },
       maxQueueLength: pool.maxQueueLength,
-      connectionsOpened,
+      connectionsOpened: tally.connectionsOpened,
       connectionsOpen: sockets.size,
     }),
     close: () => {

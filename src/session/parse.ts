@@ -1,6 +1,7 @@
 /**
- * The wsesslog session-file grammar, both ways: `parseSessionFile` (text -> model) and
- * `formatSessionFile` (model -> text), plus `loadSessionFile` (read from disk, then parse).
+ * The wsesslog session-file grammar, text -> model: `parseSessionFile`, plus `loadSessionFile`
+ * (read from disk, then parse). The other way, model -> text, is format.ts `formatSessionFile`
+ * (re-exported here).
  *
  * The grammar is httperf 0.9.0's (shared spec section 2) with loadgen's documented changes:
  * strict `method=` and `think=`, the per-request `headers=` extension, CR of a CRLF line never
@@ -16,6 +17,8 @@
 import { InputError } from '../errors.js';
 import type { Burst, HttpMethod, SessionFile, SessionRequest, SessionTemplate } from './model.js';
 import { readSessionSource } from './load.js';
+
+export { formatSessionFile } from './format.js';
 
 /** Methods accepted by `method=` (case-insensitive in the file, stored upper-case). */
 export const SESSION_METHODS: readonly HttpMethod[] = [
@@ -392,20 +395,9 @@ class SessionFileParser {
       }
       const code = src.charCodeAt(p);
       if (code === BACKSLASH) {
-        if (p + 1 >= end) return new ScanProblem(p, 'backslash continuation at end of file');
-        if (this.isLineEnd(p + 1)) {
-          // Continuation: the value goes on at the start of the next physical line, with an LF.
-          const next = src.indexOf('\n', p + 1);
-          if (next === -1 || next + 1 >= end) {
-            return new ScanProblem(p, 'backslash continuation at end of file');
-          }
-          value.addEscaped('\n', p);
-          p = next + 1;
-          this.line++;
-          continue;
-        }
-        value.addEscaped(unescapeChar(src[p + 1]!), p);
-        p += 2;
+        const after = this.scanEscape(value, p);
+        if (after instanceof ScanProblem) return after;
+        p = after;
         continue;
       }
       if (quote !== 0 && code === quote) {
@@ -428,6 +420,26 @@ class SessionFileParser {
     }
     this.pos = p;
     return undefined;
+  }
+
+  /**
+   * The backslash at `p` inside a value: an escaped character, or a continuation on the next
+   * physical line (an LF in the value). Returns where scanning goes on, or the problem.
+   */
+  private scanEscape(value: ScannedValue, p: number): number | ScanProblem {
+    const src = this.src;
+    const end = src.length;
+    if (p + 1 >= end) return new ScanProblem(p, 'backslash continuation at end of file');
+    if (!this.isLineEnd(p + 1)) {
+      value.addEscaped(unescapeChar(src[p + 1]!), p);
+      return p + 2;
+    }
+    // Continuation: the value goes on at the start of the next physical line, with an LF.
+    const next = src.indexOf('\n', p + 1);
+    if (next === -1 || next + 1 >= end) return new ScanProblem(p, 'backslash continuation at end of file');
+    value.addEscaped('\n', p);
+    this.line++;
+    return next + 1;
   }
 
   /** True where a literal run inside a value must stop for the scanner to look closer. */
@@ -609,88 +621,4 @@ function quoteForMessage(text: string): string {
 function describeChar(text: string, index: number): string {
   const code = text.charCodeAt(index);
   return code > SPACE && code < 0x7f ? `'${text[index]}'` : `0x${code.toString(16).padStart(2, '0')}`;
-}
-
-/* ----------------------------------------------------------------------------------------- */
-/* Serializer                                                                                  */
-/* ----------------------------------------------------------------------------------------- */
-
-/** Characters that cannot appear in a URI token (they would end it or the line). */
-const URI_FORBIDDEN = /[ \t\r\n\v\f]/;
-
-/** Values made of these characters are written without quotes. */
-const PLAIN_VALUE = /^[^\s'"\\\x00-\x1f\x7f-\xff]+$/;
-
-/**
- * Write a session model back as a session file that `parseSessionFile` reads back to the same
- * model (request `line` numbers aside). Templates are separated by a blank line, burst members are
- * indented with a tab, a burst's `think=` goes on its first line, bodies and headers are quoted
- * when needed. The result is a byte string like the model's fields (one char per byte): write it
- * with `Buffer.from(text, 'latin1')`; bodies keep every byte.
- * Throws RangeError for a model the grammar cannot express (empty template or burst, a URI that
- * is empty or holds whitespace, a burst after the first starting with a `#` URI, a bad think time).
- */
-export function formatSessionFile(file: SessionFile): string {
-  const lines: string[] = [];
-  file.templates.forEach((template, templateIndex) => {
-    if (template.bursts.length === 0) throw new RangeError(`template ${templateIndex + 1} has no bursts`);
-    if (templateIndex > 0) lines.push('');
-    template.bursts.forEach((burst, burstIndex) => {
-      if (burst.requests.length === 0) {
-        throw new RangeError(`burst ${burstIndex + 1} of template ${templateIndex + 1} has no requests`);
-      }
-      burst.requests.forEach((request, requestIndex) => {
-        checkUri(request.uri);
-        const opensBurst = requestIndex === 0;
-        let indent = opensBurst ? '' : '\t';
-        if (opensBurst && request.uri.startsWith('#')) {
-          // A line starting with '#' is a comment; only a template's first line may be indented.
-          if (burstIndex > 0) {
-            throw new RangeError(`a burst cannot start with a '#' URI (${request.uri}): it would read as a comment`);
-          }
-          indent = '\t';
-        }
-        const attributes: string[] = [];
-        if (request.method !== 'GET') attributes.push(`method=${request.method}`);
-        if (opensBurst && burst.thinkTime !== undefined) attributes.push(`think=${formatThinkTime(burst.thinkTime)}`);
-        if (request.body !== undefined && request.body.length > 0) {
-          attributes.push(`contents=${quoteValue(request.body.toString('latin1'))}`);
-        }
-        if (request.headers !== undefined && request.headers.length > 0) {
-          const text = request.headers.map(([name, value]) => `${name}: ${value}`).join('\n');
-          attributes.push(`headers=${quoteValue(text)}`);
-        }
-        lines.push(`${indent}${request.uri}${attributes.length > 0 ? ` ${attributes.join(' ')}` : ''}`);
-      });
-    });
-  });
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
-}
-
-function checkUri(uri: string): void {
-  if (uri.length === 0) throw new RangeError('a request URI cannot be empty');
-  if (URI_FORBIDDEN.test(uri)) throw new RangeError(`a request URI cannot contain whitespace: ${JSON.stringify(uri)}`);
-}
-
-function formatThinkTime(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`bad think time ${seconds}`);
-  return String(seconds);
-}
-
-/** Quote a value for `contents=`/`headers=` so it reads back exactly. */
-function quoteValue(text: string): string {
-  if (PLAIN_VALUE.test(text)) return text;
-  const escaped = text.replace(/[\\'\n\r\t]/g, (char) => {
-    switch (char) {
-      case '\n':
-        return '\\n';
-      case '\r':
-        return '\\r';
-      case '\t':
-        return '\\t';
-      default:
-        return `\\${char}`;
-    }
-  });
-  return `'${escaped}'`;
 }

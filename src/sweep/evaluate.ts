@@ -6,6 +6,7 @@
  * target metrics, or one cut short by a signal fails and is marked unmeasured, never the knee.
  */
 import { errorTotal, sampleStats } from '../results/derive.js';
+import { ERROR_KINDS } from '../results/fields.js';
 import type { HistogramSummary, TimelineSample } from '../results/schema.js';
 import type { NodeMetrics } from '../metrics/node.js';
 import { RATE_UNIT_NAMES, type DemandedRates, type RateUnit } from '../workload/demand.js';
@@ -61,18 +62,8 @@ function stepErrors(m: WindowMeasure): StepErrors {
   return { ...m.errors, status5xx: m.status5xx, rate: attempts > 0 ? (total + m.status5xx) / attempts : 0 };
 }
 
-/** httperf's names of the error categories, for reasons. */
-const ERROR_LABELS: Array<[keyof StepErrors, string]> = [
-  ['clientTimeout', 'client-timo'],
-  ['socketTimeout', 'socket-timo'],
-  ['connRefused', 'connrefused'],
-  ['connReset', 'connreset'],
-  ['fdUnavail', 'fd-unavail'],
-  ['addrUnavail', 'addrunavail'],
-  ['ftabFull', 'ftab-full'],
-  ['other', 'other'],
-  ['status5xx', '5xx'],
-];
+/** httperf's names of the error categories (results/fields.ts), then 5xx replies, for reasons. */
+const ERROR_LABELS: Array<[keyof StepErrors, string]> = [...ERROR_KINDS.map((kind): [keyof StepErrors, string] => [kind.key, kind.label]), ['status5xx', '5xx']];
 
 function errorBreakdown(errors: StepErrors): string {
   return ERROR_LABELS.filter(([key]) => errors[key] > 0)

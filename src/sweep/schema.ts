@@ -4,7 +4,7 @@
  * additions: `options.unit`, `options.workload`, `knee.rate`/`knee.unit`, `demanded.unit`). Rates are per second; times in milliseconds unless a name says otherwise.
  * The gate reads `kind`, `targets[i].knee` and `targets[i].saturation`: keep those names.
  */
-import type { ErrorCounters, ResultsDocument } from '../results/schema.js';
+import type { ErrorCounters, ResultsDocument, SampleStats } from '../results/schema.js';
 import type { NodeMetrics } from '../metrics/node.js';
 import type { DemandedRates, RateUnit } from '../workload/demand.js';
 
@@ -17,14 +17,8 @@ export const SWEEP_SCHEMA_VERSION = 2 as const;
  */
 export type { DemandedRates } from '../workload/demand.js';
 
-/** min/avg/max/stddev of the complete 5-s samples inside the measurement window. */
-export interface RateStats {
-  min: number;
-  avg: number;
-  max: number;
-  stddev: number;
-  samples: number;
-}
+/** min/avg/max/stddev of the complete 5-s samples inside the measurement window (httperf's sample summary). */
+export type RateStats = SampleStats;
 
 /** Rates a step achieved: only from complete 5-s samples inside its measurement window. */
 export interface AchievedRates {

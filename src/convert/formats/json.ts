@@ -79,8 +79,7 @@ function asText(value: unknown): string {
 
 /** A JSON-lines parser with this mapping; `timeIsEnd` subtracts `duration` from `time`. */
 export function createJsonParser(mapping: JsonMapping, timeIsEnd = false): LineParser {
-  const clf = new ClfTimeParser();
-  const request: RequestLine = { method: '', target: '' };
+  const context: JsonContext = { mapping, clf: new ClfTimeParser(), timeIsEnd, request: { method: '', target: '' } };
   return {
     name: 'json',
     // JSON.parse needs the line as a string of its own; the record is a new object (JSON lines are
@@ -101,49 +100,18 @@ export function createJsonParser(mapping: JsonMapping, timeIsEnd = false): LineP
       return new ParseFailure('bad JSON', 0, 'line is not a JSON object');
     }
     const record = obj as Record<string, unknown>;
-    const rawTime = lookup(record, mapping.time);
-    let time = Number.NaN;
-    if (typeof rawTime === 'number') time = parseEpoch(rawTime);
-    else if (typeof rawTime === 'string') {
-      time = /^\d+(\.\d+)?$/.test(rawTime) ? parseEpoch(rawTime) : /^\[?\d{2}\/[A-Za-z]{3}\//.test(rawTime) ? clf.parse(rawTime) : parseIsoTime(rawTime);
-    }
-    if (Number.isNaN(time)) {
-      return new ParseFailure('bad time', 0, rawTime === undefined ? 'no time field' : `time ${JSON.stringify(rawTime)} is not a valid time`);
-    }
-    const duration = Number(lookup(record, mapping.duration));
-    if (timeIsEnd && Number.isFinite(duration) && duration > 0) time -= duration;
-
-    let method: string;
-    let uri: string;
-    const rawRequest = lookup(record, mapping.request);
-    const rawUri = lookup(record, mapping.uri);
-    if (typeof rawUri === 'string') {
-      const target = originForm(rawUri);
-      if (target === undefined) return new ParseFailure('bad request target', 0, `request target ${JSON.stringify(rawUri.slice(0, 80))} does not start with /`);
-      uri = normalizeTarget(target);
-      method = asText(lookup(record, mapping.method)).toUpperCase() || 'GET';
-    } else if (typeof rawRequest === 'string') {
-      const problem = splitRequestLine(rawRequest, request);
-      if (problem !== undefined) return new ParseFailure(problem, 0, `${problem}: ${JSON.stringify(rawRequest.slice(0, 80))}`);
-      method = request.method;
-      uri = request.target;
-    } else {
-      return new ParseFailure('empty request line', 0, 'no request or uri field');
-    }
-    const rawStatus = lookup(record, mapping.status);
-    let status = 0;
-    if (rawStatus !== undefined && rawStatus !== '-') {
-      status = Number(rawStatus);
-      if (!Number.isInteger(status) || status < 100 || status > 999) {
-        return new ParseFailure('bad status', 0, `status ${JSON.stringify(rawStatus)} is not a 3-digit HTTP status`);
-      }
-    }
+    const time = recordTime(record, context);
+    if (time instanceof ParseFailure) return time;
+    const target = requestOf(record, context);
+    if (target instanceof ParseFailure) return target;
+    const status = statusOf(lookup(record, mapping.status));
+    if (status instanceof ParseFailure) return status;
     return {
       time,
       client: asText(lookup(record, mapping.client)),
       userAgent: asText(lookup(record, mapping['user-agent'])).replace(/^-$/, ''),
-      method,
-      uri,
+      method: target.method,
+      uri: target.target,
       status,
       referer: normalizeReferer(asText(lookup(record, mapping.referer))),
       file,
@@ -151,4 +119,54 @@ export function createJsonParser(mapping: JsonMapping, timeIsEnd = false): LineP
       seq,
     };
   }
+}
+
+/** What a JSON-lines parser keeps between lines. */
+interface JsonContext {
+  readonly mapping: JsonMapping;
+  readonly clf: ClfTimeParser;
+  /** The time field is the end of the request: subtract the duration. */
+  readonly timeIsEnd: boolean;
+  /** Reused for every request line split. */
+  readonly request: RequestLine;
+}
+
+/** The record's start time (its end time less the duration with `timeIsEnd`). */
+function recordTime(record: Record<string, unknown>, { mapping, clf, timeIsEnd }: JsonContext): number | ParseFailure {
+  const rawTime = lookup(record, mapping.time);
+  let time = Number.NaN;
+  if (typeof rawTime === 'number') time = parseEpoch(rawTime);
+  else if (typeof rawTime === 'string') {
+    time = /^\d+(\.\d+)?$/.test(rawTime) ? parseEpoch(rawTime) : /^\[?\d{2}\/[A-Za-z]{3}\//.test(rawTime) ? clf.parse(rawTime) : parseIsoTime(rawTime);
+  }
+  if (Number.isNaN(time)) {
+    return new ParseFailure('bad time', 0, rawTime === undefined ? 'no time field' : `time ${JSON.stringify(rawTime)} is not a valid time`);
+  }
+  const duration = Number(lookup(record, mapping.duration));
+  return timeIsEnd && Number.isFinite(duration) && duration > 0 ? time - duration : time;
+}
+
+/** Method and target from the `uri` (and `method`) fields, else from the `request` line. */
+function requestOf(record: Record<string, unknown>, { mapping, request }: JsonContext): RequestLine | ParseFailure {
+  const rawUri = lookup(record, mapping.uri);
+  if (typeof rawUri === 'string') {
+    const target = originForm(rawUri);
+    if (target === undefined) return new ParseFailure('bad request target', 0, `request target ${JSON.stringify(rawUri.slice(0, 80))} does not start with /`);
+    return { target: normalizeTarget(target), method: asText(lookup(record, mapping.method)).toUpperCase() || 'GET' };
+  }
+  const rawRequest = lookup(record, mapping.request);
+  if (typeof rawRequest !== 'string') return new ParseFailure('empty request line', 0, 'no request or uri field');
+  const problem = splitRequestLine(rawRequest, request);
+  if (problem !== undefined) return new ParseFailure(problem, 0, `${problem}: ${JSON.stringify(rawRequest.slice(0, 80))}`);
+  return request;
+}
+
+/** A status field: 0 when absent or `-`, else a 3-digit HTTP status. */
+function statusOf(rawStatus: unknown): number | ParseFailure {
+  if (rawStatus === undefined || rawStatus === '-') return 0;
+  const status = Number(rawStatus);
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    return new ParseFailure('bad status', 0, `status ${JSON.stringify(rawStatus)} is not a 3-digit HTTP status`);
+  }
+  return status;
 }

@@ -236,10 +236,19 @@ function startsWithCode(literal: string, at: string): string {
 /** JavaScript for "is text[pos, end) a lone dash". */
 const IS_DASH = '(end - pos === 1 && text.charCodeAt(pos) === 45)';
 
+/** The generated code of one field: find its end, store its value, move past it. */
 function fieldCode(step: FieldStep, index: number, endsLine: boolean, h: ScannerHelpers): string {
-  const spec = step.spec;
-  const directive = JSON.stringify(spec.directive);
+  const directive = JSON.stringify(step.spec.directive);
   const out: string[] = [];
+  fieldEndCode(step, endsLine, directive, out);
+  fieldValueCode(step.spec, index, directive, h, out);
+  out.push('pos = end;');
+  return out.join('\n');
+}
+
+/** Code that sets `end` to the end of the field that starts at `pos` (or returns its error). */
+function fieldEndCode(step: FieldStep, endsLine: boolean, directive: string, out: string[]): void {
+  const spec = step.spec;
   if (step.quoted) {
     // Inline first: the first `"` after the field is its end (not escaped, the terminator follows,
     // and for the last field the line ends there); anything else goes through closingQuote.
@@ -273,6 +282,10 @@ function fieldCode(step: FieldStep, index: number, endsLine: boolean, h: Scanner
     out.push(`end = text.indexOf(${JSON.stringify(step.terminator)}, pos);`);
     out.push(`if (end < 0 || end + ${step.terminator.length} > stop) return h.noTerminator(${directive}, ${JSON.stringify(step.terminator)}, pos);`);
   }
+}
+
+/** Code that stores the value of text[pos, end) by the field's role (or returns its error). */
+function fieldValueCode(spec: FieldStep['spec'], index: number, directive: string, h: ScannerHelpers, out: string[]): void {
   switch (spec.role) {
     case 'ignore':
       break;
@@ -321,8 +334,6 @@ function fieldCode(step: FieldStep, index: number, endsLine: boolean, h: Scanner
       out.push(`{ const d = +text.slice(pos, end); if (d > 0) duration = d * ${spec.durationScale ?? 1}; }`);
       break;
   }
-  out.push('pos = end;');
-  return out.join('\n');
 }
 
 function generateParser(name: string, steps: ReadonlyArray<string | FieldStep>, allowTrailing: boolean): LineParser {

@@ -4,7 +4,7 @@
  * window's measured length). A window where a figure cannot be measured (no replies, so no
  * latency) is a gap (null) and the chart's notes say where, instead of a zero.
  */
-import { errorTotal } from '../../results/fine-timeline.js';
+import { ERROR_KINDS, errorTotal } from '../../results/fields.js';
 import type { ErrorCounters, FineBucket, FineTimeline, ResultsDocument } from '../../results/schema.js';
 import { demandedRates } from '../../workload/demand.js';
 import { percentileDistribution } from './percentiles.js';
@@ -252,16 +252,8 @@ export function distributionChart(runs: readonly LabelledRun[], id: string, titl
   return { id, title, caption, xLabel: 'percentile', yLabel: 'ms', xKind: 'percentile', yFromZero: true, tables, notes };
 }
 
-const ERROR_NAMES: Record<keyof ErrorCounters, string> = {
-  clientTimeout: 'client timeout',
-  socketTimeout: 'socket timeout',
-  connRefused: 'connection refused',
-  connReset: 'connection reset',
-  fdUnavail: 'no file descriptor',
-  addrUnavail: 'no local address',
-  ftabFull: 'file table full',
-  other: 'other error',
-};
+/** Chart words of each error kind. */
+const ERROR_NAMES = Object.fromEntries(ERROR_KINDS.map((kind) => [kind.key, kind.name])) as Record<keyof ErrorCounters, string>;
 
 /** Errors by kind (and 5xx replies) per second, per fine bucket. */
 export function errorsChart(runs: readonly LabelledRun[]): ChartSpec {

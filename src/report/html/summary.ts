@@ -2,6 +2,7 @@
  * The figures table at the top of the HTML report: httperf's figures and loadgen's percentiles,
  * one column per run, each cell a measured figure or a plain statement of why there is none.
  */
+import { LATE_SESSION_THRESHOLD_MS } from '../../results/fields.js';
 import type { ErrorCounters, HistogramSummary, ResultsDocument } from '../../results/schema.js';
 import type { LabelledRun } from './charts.js';
 
@@ -48,7 +49,7 @@ export function summarySections(runs: readonly LabelledRun[]): SummarySection[] 
         row('Created / succeeded / failed', (d) => `${d.counters.sessionsCreated} / ${d.counters.sessionsSucceeded} / ${d.counters.sessionsFailed}`),
         row('Session rate', (d) => `${fixed(d.rates.sessionRate, 2)} /s`),
         row('Start lag p50 / p99 / max', (d) => ['p50', 'p99', 'max'].map((p) => percentileCell(d.histograms.startLag, (h) => h[p as 'p50'])).join(' / ')),
-        row('Late sessions (> 10 ms)', (d) => String(d.generator.lateSessions)),
+        row(`Late sessions (> ${LATE_SESSION_THRESHOLD_MS} ms)`, (d) => String(d.generator.lateSessions)),
       ],
     },
     {
