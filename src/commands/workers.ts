@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { EXIT_OK, RunFailedError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import type { ArrivalPattern, ReplayOptions } from '../options.js';
-import { formatEchoLine } from '../report/httperf.js';
 import { mergeResults } from '../results/merge.js';
 import { readResultsFile, writeResultsFile } from '../results/io.js';
 import type { ResultsDocument, TimelineSample } from '../results/schema.js';
@@ -80,9 +79,8 @@ export async function runWorkers(
       }),
     );
     const docs = await Promise.all(outputs.map((file) => readResultsFile(file)));
-    const merged = mergeResults(docs);
-    merged.run = { ...merged.run, options, commandLine: formatEchoLine(options), targetSessionRate: docs.reduce((sum, d) => sum + d.run.targetSessionRate, 0) };
-    return merged;
+    // The shares ran together: the merge sums their rates and describes the user's whole run.
+    return mergeResults(docs, { options });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

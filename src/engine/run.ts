@@ -7,15 +7,13 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { ReplayOptions } from '../options.js';
 import { Recorder } from '../record/recorder.js';
 import { slotOf } from '../results/fine-timeline.js';
-import { deriveRates } from '../results/derive.js';
+import { assembleDocument, describeRun } from '../results/document.js';
 import { summarize } from '../results/histogram.js';
-import { HISTOGRAM_NAMES, RESULTS_SCHEMA_MINOR_VERSION, RESULTS_SCHEMA_VERSION, type HistogramName, type HistogramSummary, type ResultsDocument, type StartLateness, type TimelineSample } from '../results/schema.js';
-import { formatEchoLine } from '../report/httperf.js';
+import { HISTOGRAM_NAMES, type HistogramName, type HistogramSummary, type ResultsDocument, type StartLateness, type TimelineSample } from '../results/schema.js';
 import { createArrivalSchedule, type ArrivalSchedule } from '../schedule/arrivals.js';
 import { ArrivalPacer, timerDelayMs } from '../schedule/pacer.js';
 import type { SessionFile } from '../session/model.js';
 import { clearLongTimeout, setLongTimeout, type LongTimeout } from '../util/timers.js';
-import { VERSION } from '../version.js';
 import type { EngineContext, PreparedTemplate, Target, Watched } from './context.js';
 import { prepareTemplates, resolveTarget } from './plan.js';
 import { Session } from './session.js';
@@ -288,34 +286,26 @@ class Run implements EngineContext {
     for (const name of HISTOGRAM_NAMES) histograms[name] = summarize(this.recorder.histograms[name]);
     const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS);
     const hasDelay = this.loopDelay.count > 0;
-    this.resolve({
-      schemaVersion: RESULTS_SCHEMA_VERSION,
-      schemaMinorVersion: RESULTS_SCHEMA_MINOR_VERSION,
-      tool: { name: 'loadgen', version: VERSION },
-      run: {
-        commandLine: formatEchoLine(this.options),
-        options: this.options,
-        templateRequestCounts: this.templates.map((t) => t.requestCount),
-        targetSessionRate: this.schedule.rate,
-        ended,
-      },
-      startedAt: this.startedAt.toISOString(),
-      endedAt: new Date(this.startedAt.getTime() + duration * 1000).toISOString(),
-      duration,
-      counters,
-      rates: deriveRates(counters, timeline, duration),
-      generator: {
-        cpuUserSeconds: cpu.user / 1e6,
-        cpuSystemSeconds: cpu.system / 1e6,
-        eventLoopDelayP50Ms: hasDelay ? delayMs(this.loopDelay.percentile(50)) : 0,
-        eventLoopDelayP99Ms: hasDelay ? delayMs(this.loopDelay.percentile(99)) : 0,
-        eventLoopDelayMaxMs: hasDelay ? delayMs(this.loopDelay.max) : 0,
-        lateSessions: this.recorder.lateSessions,
-      },
-      timeline,
-      fineTimeline: this.recorder.fineTimeline(),
-      histograms,
-      ...(this.startLateness ? { startLateness: this.startLateness } : {}),
-    });
+    this.resolve(
+      assembleDocument({
+        run: describeRun(this.options, this.templates.map((t) => t.requestCount), this.schedule.rate, ended),
+        startedAt: this.startedAt.toISOString(),
+        endedAt: new Date(this.startedAt.getTime() + duration * 1000).toISOString(),
+        duration,
+        counters,
+        generator: {
+          cpuUserSeconds: cpu.user / 1e6,
+          cpuSystemSeconds: cpu.system / 1e6,
+          eventLoopDelayP50Ms: hasDelay ? delayMs(this.loopDelay.percentile(50)) : 0,
+          eventLoopDelayP99Ms: hasDelay ? delayMs(this.loopDelay.percentile(99)) : 0,
+          eventLoopDelayMaxMs: hasDelay ? delayMs(this.loopDelay.max) : 0,
+          lateSessions: this.recorder.lateSessions,
+        },
+        timeline,
+        fineTimeline: this.recorder.fineTimeline(),
+        histograms,
+        ...(this.startLateness ? { startLateness: this.startLateness } : {}),
+      }),
+    );
   }
 }

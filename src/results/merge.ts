@@ -6,13 +6,13 @@
  * derived again from the merged raw figures.
  */
 import { UsageError } from '../errors.js';
-import { deriveRates } from './derive.js';
+import type { ReplayOptions } from '../options.js';
+import { assembleDocument, describeRun } from './document.js';
 import { mergeFineTimelines } from './fine-timeline.js';
 import { mergeEncoded } from './histogram.js';
 import { mergeCounters, mergeGenerators, TIMELINE_COUNTS } from './fields.js';
 import {
   HISTOGRAM_NAMES,
-  RESULTS_SCHEMA_MINOR_VERSION,
   type FineTimeline,
   type HistogramName,
   type HistogramSummary,
@@ -70,13 +70,14 @@ function runConcurrently(docs: readonly ResultsDocument[]): boolean {
 }
 
 /**
- * Merge results documents exactly. Duration = latest `endedAt` - earliest `startedAt`, at
+ * Merge results documents exactly. With `run`, the merge describes that run (its options and
+ * echo line) instead of the first document's: --workers merges its shares into the user's run. Duration = latest `endedAt` - earliest `startedAt`, at
  * least the longest single duration (which is used alone if a stamp is unreadable); rates are re-derived from the merged
  * counters. The run description is the first document's, `ended` is 'interrupted' if any run
  * was, and the target session rate is the sum when the runs overlapped in time (generators
  * sharing one test) or the largest otherwise (repeated runs of one rate).
  */
-export function mergeResults(docs: readonly ResultsDocument[]): ResultsDocument {
+export function mergeResults(docs: readonly ResultsDocument[], run?: RunIdentity): ResultsDocument {
   if (docs.length === 0) throw new UsageError('no results documents to merge');
   const first = docs[0]!;
   const counters = mergeCounters(docs.map((d) => d.counters));
@@ -92,28 +93,28 @@ export function mergeResults(docs: readonly ResultsDocument[]): ResultsDocument 
   const histograms = Object.fromEntries(
     HISTOGRAM_NAMES.map((name) => [name, mergeEncoded(docs.map((d) => d.histograms[name].encoded))]),
   ) as Record<HistogramName, HistogramSummary>;
-  return {
-    schemaVersion: first.schemaVersion,
-    schemaMinorVersion: RESULTS_SCHEMA_MINOR_VERSION,
+  const targetSessionRate = concurrent ? sumOf(docs, (d) => d.run.targetSessionRate) : Math.max(...docs.map((d) => d.run.targetSessionRate));
+  const ended = docs.some((d) => d.run.ended === 'interrupted') ? 'interrupted' : 'completed';
+  return assembleDocument({
     tool: first.tool,
-    run: {
-      ...first.run,
-      targetSessionRate: concurrent
-        ? sumOf(docs, (d) => d.run.targetSessionRate)
-        : Math.max(...docs.map((d) => d.run.targetSessionRate)),
-      ended: docs.some((d) => d.run.ended === 'interrupted') ? 'interrupted' : 'completed',
-    },
+    run: run
+      ? describeRun(run.options, first.run.templateRequestCounts, targetSessionRate, ended)
+      : { ...first.run, targetSessionRate, ended },
     startedAt: spanValid ? new Date(span.start).toISOString() : first.startedAt,
     endedAt: spanValid ? new Date(span.end).toISOString() : first.endedAt,
     duration,
     counters,
-    rates: deriveRates(counters, timeline, duration),
     generator: mergeGenerators(docs.map((d) => d.generator)),
     timeline,
     ...(fineTimeline ? { fineTimeline } : {}),
     histograms,
     ...mergeStartLateness(docs),
-  };
+  });
+}
+
+/** The run a merge describes when it is not the first document's: the options of the whole run (--workers). */
+export interface RunIdentity {
+  readonly options: ReplayOptions;
 }
 
 /**
