@@ -8,12 +8,8 @@
 #   soak100k 100,000 one-request sessions at 2,500/s (40 s): RSS every 5 s and peak RSS
 # Usage: bash bench/faults-memory.sh [think0|conc10k|soak100k ...]   (default: all three)
 set -euo pipefail
-BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(dirname "$BENCH_DIR")"
-# shellcheck source=bench/lib.sh
-source "$BENCH_DIR/lib.sh"
-# shellcheck source=bench/nginx.sh
-source "$BENCH_DIR/nginx.sh"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 STEPS=("$@")
 [ ${#STEPS[@]} -gt 0 ] || STEPS=(think0 conc10k soak100k)

@@ -11,13 +11,8 @@
 #
 # Knobs: GEN_CPU=0 SRV_CPU=1 SESSIONS=6000 RUNS=3 LOADGEN_RATE=1000 SESSION_FILE=sessions/bookofxen.txt
 set -euo pipefail
-BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-# shellcheck source=bench/lib.sh
-source "$BENCH_DIR/lib.sh"
-# shellcheck source=bench/nginx.sh
-source "$BENCH_DIR/nginx.sh"
-cd "$ROOT"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 GEN_CPU="${GEN_CPU:-0}"
 SRV_CPU="${SRV_CPU:-1}"

@@ -29,13 +29,8 @@
 # FLOOR_CALLS=20000 START_RATE=500 MAX_RATE=16000 TRIAL_SECONDS=4 HOLD_PCT=98 PRECISION_PCT=5
 set -euo pipefail
 
-BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-# shellcheck source=bench/lib.sh
-source "$BENCH_DIR/lib.sh"
-# shellcheck source=bench/nginx.sh
-source "$BENCH_DIR/nginx.sh"
-cd "$ROOT"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 if [ -n "${BENCH_QUICK:-}" ]; then
   : "${CALLS:=400}" "${SECONDS_PER_RUN:=2}" "${RUNS:=1}" "${FLOOR_CALLS:=2000}" "${MAX_RATE:=1000}" "${TRIAL_SECONDS:=1}"

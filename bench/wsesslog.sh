@@ -26,13 +26,8 @@
 # tools are compared at equal CPU; `npm run bench:equal-cpu` sets it)
 set -euo pipefail
 
-BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-# shellcheck source=bench/lib.sh
-source "$BENCH_DIR/lib.sh"
-# shellcheck source=bench/nginx.sh
-source "$BENCH_DIR/nginx.sh"
-cd "$ROOT"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 if [ -n "${BENCH_QUICK:-}" ]; then
   : "${MAX_RATE:=1000}" "${TRIAL_SECONDS:=2}" "${CONFIRM_RUNS:=1}" "${LAG_RUNS:=1}"
