@@ -4,19 +4,18 @@
  * printed, not only "other").
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { stallNoticeText } from '../../src/engine/stall.js';
 import { BIN, run } from './cli.js';
 import { startFaultServer, type FaultServer } from './server.js';
+import { tempDir } from './temp.js';
 
 const TLS = join(import.meta.dirname, '..', 'fixtures', 'tls');
-const dir = mkdtempSync(join(tmpdir(), 'loadgen-limits-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('limits');
 
 let server: FaultServer | undefined;
 afterEach(async () => {

@@ -3,15 +3,14 @@
  * out as the file's (or the argument's) bytes; forbidden URI bytes are refused at FILE:LINE:COL
  * unless --raw-uri-bytes. The fault server records the raw bytes it received.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadgen } from './cli.js';
 import { startFaultServer, type FaultServer } from './server.js';
+import { tempDir } from './temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'loadgen-wire-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('wire');
 
 let server: FaultServer | undefined;
 afterEach(async () => {
