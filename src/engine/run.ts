@@ -34,6 +34,11 @@ const SAMPLE_MS = 5000;
 /** Event-loop delay sampling resolution; Node reports the timer's whole period, so we subtract it. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
 
+/** A loop-delay histogram value (ns) as ms of delay beyond the sampling period. */
+function loopDelayMs(ns: number): number {
+  return Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+}
+
 /** Run one httperf-style session replay in this process. */
 export async function runReplay(options: ReplayOptions, sessions: SessionFile, hooks: ReplayHooks = {}): Promise<ResultsDocument> {
   const target = await resolveTarget(options);
@@ -246,12 +251,11 @@ class Run implements EngineContext {
   private readonly cutBucket = (): void => {
     const cpu = process.cpuUsage(this.bucketCpu);
     this.bucketCpu = process.cpuUsage();
-    const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS);
     const measured = this.bucketLoopDelay.count > 0;
     this.recorder.closeBucket(wallClockMs(), {
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      loopDelayP99Ms: measured ? delayMs(this.bucketLoopDelay.percentile(99)) : 0,
-      loopDelayMaxMs: measured ? delayMs(this.bucketLoopDelay.max) : 0,
+      loopDelayP99Ms: measured ? loopDelayMs(this.bucketLoopDelay.percentile(99)) : 0,
+      loopDelayMaxMs: measured ? loopDelayMs(this.bucketLoopDelay.max) : 0,
     });
     this.bucketLoopDelay.reset();
     if (!this.finished) this.scheduleBucket();
@@ -284,7 +288,6 @@ class Run implements EngineContext {
     const { counters, timeline } = this.recorder;
     const histograms = {} as Record<HistogramName, HistogramSummary>;
     for (const name of HISTOGRAM_NAMES) histograms[name] = summarize(this.recorder.histograms[name]);
-    const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS);
     const hasDelay = this.loopDelay.count > 0;
     this.resolve(
       assembleDocument({
@@ -296,9 +299,9 @@ class Run implements EngineContext {
         generator: {
           cpuUserSeconds: cpu.user / 1e6,
           cpuSystemSeconds: cpu.system / 1e6,
-          eventLoopDelayP50Ms: hasDelay ? delayMs(this.loopDelay.percentile(50)) : 0,
-          eventLoopDelayP99Ms: hasDelay ? delayMs(this.loopDelay.percentile(99)) : 0,
-          eventLoopDelayMaxMs: hasDelay ? delayMs(this.loopDelay.max) : 0,
+          eventLoopDelayP50Ms: hasDelay ? loopDelayMs(this.loopDelay.percentile(50)) : 0,
+          eventLoopDelayP99Ms: hasDelay ? loopDelayMs(this.loopDelay.percentile(99)) : 0,
+          eventLoopDelayMaxMs: hasDelay ? loopDelayMs(this.loopDelay.max) : 0,
           lateSessions: this.recorder.lateSessions,
         },
         timeline,
