@@ -63,6 +63,12 @@ describe('ResponseParser', () => {
     expect(replies[0]).toMatchObject({ content: 3, footer: 12 });
   });
 
+  it('reads Transfer-Encoding case-insensitively, chunked last in a list', () => {
+    const { sink, replies } = collector();
+    feedInPieces(new ResponseParser(sink, false, false), 'HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, CHUNKED\r\n\r\n3\r\nabc\r\n0\r\n\r\n', 7);
+    expect(replies[0]).toMatchObject({ content: 3, footer: 2 });
+  });
+
   it('reads no body for HEAD, 204 and 304 even with a Content-Length', () => {
     const text =
       'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n' + 'HTTP/1.1 204 No Content\r\n\r\n' + 'HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n' + 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';

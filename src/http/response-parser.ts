@@ -228,7 +228,7 @@ export class ResponseParser {
         if (!this.cHeader(block, lineStart, valueEnd)) return false;
       } else if (first === 0x74 /* t */) {
         const at = nameEnd(block, lineStart, valueEnd, TRANSFER_ENCODING);
-        if (at > 0) this.headChunked = block.toString('latin1', at, valueEnd).toLowerCase().includes('chunked');
+        if (at > 0) this.headChunked = containsLower(block, at, valueEnd, CHUNKED);
       } else if (first === 0x73 /* s */ && this.wantCookie) {
         const at = nameEnd(block, lineStart, valueEnd, SET_COOKIE);
         if (at > 0) {
@@ -333,6 +333,7 @@ const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const SET_COOKIE = Buffer.from('set-cookie');
 const CLOSE = Buffer.from('close');
 const KEEP_ALIVE = Buffer.from('keep-alive');
+const CHUNKED = Buffer.from('chunked');
 const HTTP1 = Buffer.from('HTTP/1.');
 
 /**
