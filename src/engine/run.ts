@@ -173,7 +173,8 @@ class Run implements EngineContext {
    * that fell due starts here, at most one read late, instead of after the loop's whole I/O phase.
    */
   arrivalsDue(): void {
-    if (performance.now() >= this.nextDueAt) this.pumpArrivals();
+    // Sequential runs (no --rate) and runs past their last arrival read no clock here.
+    if (this.nextDueAt !== Infinity && performance.now() >= this.nextDueAt) this.pumpArrivals();
   }
 
   /** Create every session that is due (catching up after a busy turn), then arm the one timer. */
