@@ -3,8 +3,9 @@
  * windows as gaps, warnings, escaping. (test/html-report.test.ts checks the drawn page.)
  */
 import { describe, it, expect } from 'vitest';
+import { errorTotal, zeroErrors } from '../src/results/fields.js';
 import { readResultsFile } from '../src/results/io.js';
-import { allCharts, latencyChart } from '../src/report/html/charts.js';
+import { allCharts, errorsChart, latencyChart } from '../src/report/html/charts.js';
 import { renderHtmlReport } from '../src/report/html/index.js';
 import { percentileDistribution } from '../src/report/html/percentiles.js';
 import { runWarnings, summarySections } from '../src/report/html/summary.js';
@@ -63,6 +64,17 @@ describe('HTML report data', () => {
     expect(warnings[0]).toMatch(/^cut was interrupted after 10\.\d s/);
     const latency = summarySections([{ doc: silent, label: 'cut' }]).find((s) => s.heading === 'Latency')!;
     expect(latency.rows.find((r) => r[0] === 'Reply time p99')![1]).toBe('none measured');
+  });
+
+  it('the errors chart and the figures table state the run\'s own error and 5xx counts', async () => {
+    const doc = await fixture('degraded');
+    const { errors, status } = doc.counters;
+    const total = errorTotal(errors);
+    expect(errorsChart([{ doc, label: 'd' }]).notes).toContain(`d: ${total} errors, ${status[4]} 5xx replies.`);
+    const rows = summarySections([{ doc, label: 'd' }]).find((s) => s.heading === 'Errors')!.rows;
+    expect(rows[0]![1]).toMatch(new RegExp(`^${total} \\(`));
+    const clean = { ...doc, counters: { ...doc.counters, errors: zeroErrors(), status: [0, 1, 0, 0, 0] as typeof status } };
+    expect(errorsChart([{ doc: clean, label: 'c' }]).notes).toContain('c: no errors and no 5xx replies in the whole run.');
   });
 
   it('escapes labels and command lines in the page', async () => {

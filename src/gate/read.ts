@@ -6,24 +6,26 @@
 import { InputError } from '../errors.js';
 import { validateResultsDocument } from '../results/io.js';
 import { readInputText } from '../util/files.js';
-import { parseJsonText } from '../util/locate.js';
+import { lineColumnAt, locateJsonPath, parseJsonText } from '../util/locate.js';
 import { isSweepDocument, type GateDocument, type SweepDocumentLike } from './metrics.js';
 
 /** Check the fields of a sweep document the gate reads; throws InputError naming the first bad one. */
-function validateSweep(doc: SweepDocumentLike, path: string): SweepDocumentLike {
-  const fail = (reason: string): never => {
-    throw new InputError(path, 0, 0, `sweep document: ${reason}`);
+function validateSweep(doc: SweepDocumentLike, path: string, text: string): SweepDocumentLike {
+  /** Fails at the line of the field at `at` (line 0 when it cannot be found). */
+  const fail = (at: (string | number)[], reason: string): never => {
+    const offset = locateJsonPath(text, at);
+    throw new InputError(path, offset >= 0 ? lineColumnAt(text, offset).line : 0, 0, `sweep document: ${reason}`);
   };
-  if (!Array.isArray(doc.targets) || doc.targets.length === 0) fail('targets must be a non-empty array');
+  if (!Array.isArray(doc.targets) || doc.targets.length === 0) fail(['targets'], 'targets must be a non-empty array');
   for (const [i, target] of doc.targets.entries()) {
     const where = `targets[${i}]`;
-    if (typeof target !== 'object' || target === null) fail(`${where} must be an object`);
+    if (typeof target !== 'object' || target === null) fail(['targets'], `${where} must be an object`);
     const knee = target.knee as unknown;
     if (knee !== null && (typeof knee !== 'object' || typeof (knee as { sessionRate?: unknown }).sessionRate !== 'number' || typeof (knee as { replyRate?: unknown }).replyRate !== 'number')) {
-      fail(`${where}.knee must be null or { sessionRate, replyRate } numbers`);
+      fail(['targets', i, 'knee'], `${where}.knee must be null or { sessionRate, replyRate } numbers`);
     }
     if (typeof target.saturation !== 'object' || target.saturation === null || typeof target.saturation.replyRate !== 'number') {
-      fail(`${where}.saturation.replyRate must be a number`);
+      fail(['targets', i, 'saturation'], `${where}.saturation.replyRate must be a number`);
     }
   }
   return doc;
@@ -36,6 +38,6 @@ function validateSweep(doc: SweepDocumentLike, path: string): SweepDocumentLike 
 export async function readGateDocument(path: string): Promise<GateDocument> {
   const text = await readInputText(path);
   const value = parseJsonText(text, path);
-  if (isSweepDocument(value)) return validateSweep(value, path);
+  if (isSweepDocument(value)) return validateSweep(value, path, text);
   return validateResultsDocument(value, path, text);
 }

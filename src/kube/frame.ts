@@ -62,10 +62,17 @@ export function readFrames(text: string, file: string): Frame[] {
     } catch {
       return fail('invalid JSON');
     }
-    const doc = validateResultsDocument(value, `${file}:${index + 1}`);
+    let doc: ResultsDocument;
+    try {
+      doc = validateResultsDocument(value, file);
+    } catch (err) {
+      // The field's line inside the one-line JSON is meaningless: report it at the frame's line.
+      return fail(err instanceof InputError ? err.reason : String(err));
+    }
     const client = { id: Number(m[1]), count: Number(m[2]) };
-    if (doc.run.options.client.id !== client.id || doc.run.options.client.count !== client.count) {
-      fail(`the frame says client ${client.id}/${client.count} but the document was run as ${doc.run.options.client.id}/${doc.run.options.client.count}`);
+    const ran = (doc.run.options as { client?: { id?: unknown; count?: unknown } }).client;
+    if (ran?.id !== client.id || ran.count !== client.count) {
+      fail(`the frame says client ${client.id}/${client.count} but the document was run as ${ran ? `${String(ran.id)}/${String(ran.count)}` : 'no --client'}`);
     }
     frames.push({ client, doc, where: `${file}:${index + 1}` });
   });

@@ -10,7 +10,7 @@ import { addErrors, FINE_BUCKET_COUNTS, FINE_BUCKET_PEAKS } from './fields.js';
 import { BUCKET_HISTOGRAM_NAMES, type BucketHistogram, type FineBucket, type FineTimeline } from './schema.js';
 
 /** Width of a bucket before any coarsening, ms. */
-export const FINE_BUCKET_MS = 1000;
+const FINE_BUCKET_MS = 1000;
 /**
  * Default cap on the bucket count. A 1-hour run ends with 1800 buckets of 2 s (about 1 MB of
  * heap, docs/results-schema.md); the cap, not the run length, bounds the memory.
@@ -41,7 +41,7 @@ export function newBucketHistogram(): Histogram {
 }
 
 /** The stored form of an empty bucket histogram. */
-export const EMPTY_BUCKET_HISTOGRAM: BucketHistogram = Object.freeze({ count: 0, p50: 0, p90: 0, p99: 0, max: 0, encoded: '' });
+const EMPTY_BUCKET_HISTOGRAM: BucketHistogram = Object.freeze({ count: 0, p50: 0, p90: 0, p99: 0, max: 0, encoded: '' });
 
 /** Summary and encoding of a bucket histogram; `max` is the exact largest value recorded. */
 export function summarizeBucket(histogram: Histogram, max: number): BucketHistogram {
@@ -58,7 +58,7 @@ export function summarizeBucket(histogram: Histogram, max: number): BucketHistog
 }
 
 /** Add bucket histograms exactly (decoded and added, percentiles taken again). */
-export function mergeBucketHistograms(all: readonly BucketHistogram[]): BucketHistogram {
+function mergeBucketHistograms(all: readonly BucketHistogram[]): BucketHistogram {
   const present = all.filter((h) => h.count > 0);
   if (present.length === 0) return EMPTY_BUCKET_HISTOGRAM;
   if (present.length === 1) return present[0]!;
@@ -67,15 +67,12 @@ export function mergeBucketHistograms(all: readonly BucketHistogram[]): BucketHi
   return summarizeBucket(total, Math.max(...present.map((h) => h.max)));
 }
 
-/** Zero errors and the error total, stated in fields.ts (re-exported for the fine timeline's readers). */
-export { errorTotal, zeroErrors } from './fields.js';
-
 /**
  * Merge buckets into one bucket at slot `start`: counts, errors and CPU are added, histograms
  * merged exactly, the measured span is the union's hull (min from, max to), and the event-loop
  * delays (per process, not additive) take the worst.
  */
-export function mergeBuckets(start: number, all: readonly FineBucket[]): FineBucket {
+function mergeBuckets(start: number, all: readonly FineBucket[]): FineBucket {
   if (all.length === 1 && all[0]!.start === start) return all[0]!;
   const merged = { start, from: Math.min(...all.map((b) => b.from)), to: Math.max(...all.map((b) => b.to)) } as FineBucket;
   for (const field of FINE_BUCKET_COUNTS) merged[field] = all.reduce((sum, b) => sum + b[field], 0);
@@ -104,7 +101,7 @@ export function coarsen(buckets: readonly FineBucket[], bucketMs: number): FineB
 }
 
 /** Double the width until the bucket count is within the cap (in place; for merges after a run). */
-export function enforceCap(timeline: FineTimeline): void {
+function enforceCap(timeline: FineTimeline): void {
   while (timeline.buckets.length > timeline.maxBuckets) {
     timeline.bucketMs *= 2;
     timeline.buckets = coarsen(timeline.buckets, timeline.bucketMs);

@@ -260,12 +260,13 @@ export function errorsChart(runs: readonly LabelledRun[]): ChartSpec {
   const name = naming(runs);
   const notes: string[] = [];
   const dashes = [SOLID, DASHED, DOTTED, DASH_DOT];
-  const tables = fineTables(runs, notes, (_doc, fine, _x, run, label) => {
+  const tables = fineTables(runs, notes, (doc, fine, _x, run, label) => {
     const kinds = (Object.keys(ERROR_NAMES) as (keyof ErrorCounters)[]).filter((kind) => fine.buckets.some((b) => b.errors[kind] > 0));
     const out = kinds.map((kind, i) => series(name(run, ERROR_NAMES[kind]), run, fine.buckets.map((b) => perSecond(b.errors[kind], b)), dashes[i % dashes.length]));
     if (fine.buckets.some((b) => b.replies5xx > 0)) out.push(series(name(run, '5xx replies'), run, fine.buckets.map((b) => perSecond(b.replies5xx, b)), DOTTED, 1.5));
-    if (out.length === 0) notes.push(`${label}: no errors and no 5xx replies in the whole run.`);
-    else notes.push(`${label}: ${fine.buckets.reduce((n, b) => n + errorTotal(b.errors), 0)} errors, ${fine.buckets.reduce((n, b) => n + b.replies5xx, 0)} 5xx replies.`);
+    const errors = errorTotal(doc.counters.errors);
+    const replies5xx = doc.counters.status[4];
+    notes.push(errors + replies5xx === 0 ? `${label}: no errors and no 5xx replies in the whole run.` : `${label}: ${errors} errors, ${replies5xx} 5xx replies.`);
     return out;
   });
   return {

@@ -2,7 +2,7 @@
  * The figures table at the top of the HTML report: httperf's figures and loadgen's percentiles,
  * one column per run, each cell a measured figure or a plain statement of why there is none.
  */
-import { LATE_SESSION_THRESHOLD_MS } from '../../results/fields.js';
+import { ERROR_KEYS, errorTotal, LATE_SESSION_THRESHOLD_MS } from '../../results/fields.js';
 import type { ErrorCounters, HistogramSummary, ResultsDocument } from '../../results/schema.js';
 import type { LabelledRun } from './charts.js';
 
@@ -27,7 +27,7 @@ function rateSamplesCell(doc: ResultsDocument): string {
 }
 
 function errorKinds(e: ErrorCounters): string {
-  const parts = Object.entries(e).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`);
+  const parts = ERROR_KEYS.filter((kind) => e[kind] > 0).map((kind) => `${kind} ${e[kind]}`);
   return parts.length === 0 ? 'none' : parts.join(', ');
 }
 
@@ -77,7 +77,7 @@ export function summarySections(runs: readonly LabelledRun[]): SummarySection[] 
     {
       heading: 'Errors',
       rows: [
-        row('Errors (share of requests)', (d) => `${Object.values(d.counters.errors).reduce((a, b) => a + b, 0)} (${fixed(d.rates.errorRate * 100, 2)} %)`),
+        row('Errors (share of requests)', (d) => `${errorTotal(d.counters.errors)} (${fixed(d.rates.errorRate * 100, 2)} %)`),
         row('By kind', (d) => errorKinds(d.counters.errors)),
       ],
     },
