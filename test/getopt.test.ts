@@ -106,3 +106,11 @@ describe('the CLI front', () => {
     }
   });
 });
+
+describe('yargs failures', () => {
+  it('a bad choice is one line, exit 2', async () => {
+    const { code, stderr } = await loadgen(['sweep', '--wsesslog=1,0,x', '--rates', '1', '--mode', 'foo']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('loadgen: Invalid values: Argument: mode, Given: "foo", Choices: "staircase", "drain"\n');
+  });
+});
