@@ -114,3 +114,11 @@ describe('yargs failures', () => {
     expect(stderr).toBe('loadgen: Invalid values: Argument: mode, Given: "foo", Choices: "staircase", "drain"\n');
   });
 });
+
+describe('loadgen sweep reads the replay options as httperf does', () => {
+  it('a unique prefix and --no-host-hdr reach the sweep (it then asks for --rates)', async () => {
+    const { code, stderr } = await loadgen(['sweep', '--wsesslo=1,0,x', '--no-host-hdr']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('loadgen: --rates is required, e.g. --rates 10:100:10 or --rates 5,10,20,40\n');
+  });
+});

@@ -24,21 +24,8 @@ import { writeFileAtomic } from '../util/files.js';
 import { versionLine } from '../version.js';
 import { planWorkload } from '../workload/plan.js';
 import { isSessionWorkload } from '../workload/spec.js';
-import { canonicalArgs } from './getopt.js';
-import { addReplayOptions, ignoredOptionWarnings, replayGrammar, toReplayOptions } from './replay-args.js';
+import { addReplayOptions, ignoredOptionWarnings, parseGetopt, toReplayOptions } from './replay-args.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
-
-/**
- * yargs settings after getopt: words are already canonical, and `--no-host-hdr` is an option of
- * its own, not the negation of a `--host-hdr`.
- */
-const GETOPT_YARGS_CONFIGURATION = {
-  'camel-case-expansion': false,
-  'duplicate-arguments-array': true,
-  'strip-aliased': true,
-  'boolean-negation': false,
-} as const;
-
 
 /** httperf -v's `maximum number of open descriptors` line, from this process's soft limit. */
 function openFilesLine(): string {
@@ -87,11 +74,8 @@ export function addReplayCommandOptions<T>(y: Argv<T>) {
 
 /** Run the replay command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const parser = addReplayCommandOptions(addConfigOption(addGateOptions(addReplayOptions(commandParser([], USAGE))))).parserConfiguration(
-    GETOPT_YARGS_CONFIGURATION,
-  );
-  const words = canonicalArgs(args, replayGrammar(parser));
-  const argv = (await parser.parseAsync(words)) as Record<string, unknown>;
+  const parser = addReplayCommandOptions(addConfigOption(addGateOptions(addReplayOptions(commandParser([], USAGE)))));
+  const { argv, words } = await parseGetopt(parser, args);
   if (wantsHelp(words)) return EXIT_OK;
   if (argv.version === true) {
     process.stdout.write(`${versionLine()}\n`);
