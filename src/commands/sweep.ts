@@ -11,7 +11,7 @@
 import { commandParser } from './yargs-common.js';
 import { addReplayOptions, parseGetopt, toReplayOptions } from './replay-args.js';
 import { addConfigOption } from '../config/load.js';
-import { RunFailedError, signalExitCode, UsageError } from '../errors.js';
+import { RunFailedError, signalExitCode, stopOnSignals, UsageError } from '../errors.js';
 import { addGateOptions, prepareGates, runGates } from './gate-options.js';
 import { VERSION } from '../version.js';
 import { formatSweepCsv, separatorFor } from '../sweep/csv.js';
@@ -158,14 +158,7 @@ export async function run(args: string[]): Promise<number> {
     );
   }
 
-  const controller = new AbortController();
-  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    stoppedBy ??= signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stops = stopOnSignals();
   const live = quiet ? null : progressLine(process.stderr);
   let doc;
   try {
@@ -174,7 +167,7 @@ export async function run(args: string[]): Promise<number> {
       { settings, targets, shape, criteria: { tolerance: settings.tolerance, maxErrors: settings.maxErrors, slos }, timing, toolVersion: VERSION },
       replayRunner(base, workload),
       {
-        signal: controller.signal,
+        signal: stops.signal,
         metricsTimeoutMs,
         onStep: (target, step) => {
           live?.clear();
@@ -185,14 +178,14 @@ export async function run(args: string[]): Promise<number> {
     );
   } finally {
     live?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stops.dispose();
   }
   process.stdout.write(`${quiet ? '' : '\n'}${formatVerdicts(doc.targets, doc.comparison)}`);
   if (typeof argv.csv === 'string') await writeFileAtomic(argv.csv, formatSweepCsv(doc.targets, separatorFor(argv.csv), settings.unit));
   if (typeof argv.json === 'string') await writeFileAtomic(argv.json, `${JSON.stringify(doc, null, 2)}\n`);
   if (typeof argv.svg === 'string') await writeFileAtomic(argv.svg, renderSweepSvg(doc));
   if (typeof argv.html === 'string') await writeFileAtomic(argv.html, renderSweepHtml(doc));
+  const { stoppedBy } = stops;
   if (!measuredAnything(doc) && !stoppedBy) throw new RunFailedError('nothing could be measured at any step (no replies): is the server running?');
   const gated = await runGates([doc], gates, { suiteName: 'loadgen sweep' });
   return stoppedBy ? signalExitCode(stoppedBy) : gated;
