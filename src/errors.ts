@@ -62,3 +62,35 @@ export const EXIT_INTERRUPTED = 4;
 export function signalExitCode(signal: 'SIGINT' | 'SIGTERM'): number {
   return signal === 'SIGINT' ? 130 : 143;
 }
+
+/** SIGINT and SIGTERM turned into an abort, for a command that prints a partial report on them. */
+export interface SignalStop {
+  /** Aborted by the first SIGINT or SIGTERM. */
+  readonly signal: AbortSignal;
+  /** The first of them that came, if any. */
+  readonly stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  /** Stop listening (the signals' default action applies again). */
+  dispose(): void;
+}
+
+/** Listen for SIGINT and SIGTERM until dispose(): each aborts `signal`, the first is kept. */
+export function stopOnSignals(): SignalStop {
+  const controller = new AbortController();
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stoppedBy ??= signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    get stoppedBy() {
+      return stoppedBy;
+    },
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

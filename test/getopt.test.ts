@@ -106,3 +106,19 @@ describe('the CLI front', () => {
     }
   });
 });
+
+describe('yargs failures', () => {
+  it('a bad choice is one line, exit 2', async () => {
+    const { code, stderr } = await loadgen(['sweep', '--wsesslog=1,0,x', '--rates', '1', '--mode', 'foo']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('loadgen: Invalid values: Argument: mode, Given: "foo", Choices: "staircase", "drain"\n');
+  });
+});
+
+describe('loadgen sweep reads the replay options as httperf does', () => {
+  it('a unique prefix and --no-host-hdr reach the sweep (it then asks for --rates)', async () => {
+    const { code, stderr } = await loadgen(['sweep', '--wsesslo=1,0,x', '--no-host-hdr']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('loadgen: --rates is required, e.g. --rates 10:100:10 or --rates 5,10,20,40\n');
+  });
+});

@@ -14,7 +14,7 @@ import { parseStartAt } from '../engine/start-at.js';
 import { DEFAULT_REPLAY_OPTIONS, type ArrivalPattern, type ReplayOptions } from '../options.js';
 import type { Generator, PrintParts, UriSource, Workload } from '../workload/spec.js';
 import { TRACE_CALL_LIMIT } from '../workload/trace.js';
-import { grammarOf, type DeclaredOptions, type OptionGrammar } from './getopt.js';
+import { canonicalArgs, grammarOf, type DeclaredOptions, type OptionGrammar } from './getopt.js';
 
 /** Every replay option, one per line: [name, yargs settings]. */
 const REPLAY_OPTIONS: ReadonlyArray<readonly [string, Options]> = [
@@ -86,6 +86,27 @@ export function addReplayOptions<T>(y: Argv<T>): Argv<T> {
 export function replayGrammar(parser: Argv): OptionGrammar {
   const declared = (parser as unknown as { getOptions(): DeclaredOptions }).getOptions();
   return grammarOf(declared, OPTIONAL_ARGUMENT, HTTPERF_OPTION_NAMES);
+}
+
+/**
+ * yargs settings after getopt: words are already canonical, and `--no-host-hdr` is an option of
+ * its own, not the negation of a `--host-hdr`.
+ */
+const GETOPT_YARGS_CONFIGURATION = {
+  'camel-case-expansion': false,
+  'duplicate-arguments-array': true,
+  'strip-aliased': true,
+  'boolean-negation': false,
+} as const;
+
+/**
+ * Parse `args` as httperf does (getopt_long: unique prefixes, `-vv`, `--opt value`) with a parser
+ * holding the replay options; returns the parsed options and the canonical words.
+ */
+export async function parseGetopt(parser: Argv, args: readonly string[]): Promise<{ argv: ReplayArgv; words: string[] }> {
+  parser.parserConfiguration(GETOPT_YARGS_CONFIGURATION);
+  const words = canonicalArgs(args, replayGrammar(parser));
+  return { argv: (await parser.parseAsync(words)) as ReplayArgv, words };
 }
 
 /** Parsed argv as yargs gives it (only the fields read here). */

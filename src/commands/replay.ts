@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { EXIT_OK, EXIT_RUN_FAILED, signalExitCode, UsageError } from '../errors.js';
+import { EXIT_OK, EXIT_RUN_FAILED, signalExitCode, stopOnSignals, UsageError } from '../errors.js';
 import { runReplay } from '../engine/run.js';
 import { runWorkers } from './workers.js';
 import { ProgressLine } from './progress.js';
@@ -24,21 +24,8 @@ import { writeFileAtomic } from '../util/files.js';
 import { versionLine } from '../version.js';
 import { planWorkload } from '../workload/plan.js';
 import { isSessionWorkload } from '../workload/spec.js';
-import { canonicalArgs } from './getopt.js';
-import { addReplayOptions, ignoredOptionWarnings, replayGrammar, toReplayOptions } from './replay-args.js';
+import { addReplayOptions, ignoredOptionWarnings, parseGetopt, toReplayOptions } from './replay-args.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
-
-/**
- * yargs settings after getopt: words are already canonical, and `--no-host-hdr` is an option of
- * its own, not the negation of a `--host-hdr`.
- */
-const GETOPT_YARGS_CONFIGURATION = {
-  'camel-case-expansion': false,
-  'duplicate-arguments-array': true,
-  'strip-aliased': true,
-  'boolean-negation': false,
-} as const;
-
 
 /** httperf -v's `maximum number of open descriptors` line, from this process's soft limit. */
 function openFilesLine(): string {
@@ -87,11 +74,8 @@ export function addReplayCommandOptions<T>(y: Argv<T>) {
 
 /** Run the replay command; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const parser = addReplayCommandOptions(addConfigOption(addGateOptions(addReplayOptions(commandParser([], USAGE))))).parserConfiguration(
-    GETOPT_YARGS_CONFIGURATION,
-  );
-  const words = canonicalArgs(args, replayGrammar(parser));
-  const argv = (await parser.parseAsync(words)) as Record<string, unknown>;
+  const parser = addReplayCommandOptions(addConfigOption(addGateOptions(addReplayOptions(commandParser([], USAGE)))));
+  const { argv, words } = await parseGetopt(parser, args);
   if (wantsHelp(words)) return EXIT_OK;
   if (argv.version === true) {
     process.stdout.write(`${versionLine()}\n`);
@@ -112,13 +96,18 @@ export async function run(args: string[]): Promise<number> {
   if (!quiet && options !== parsed) process.stderr.write(`loadgen: the --wlog list holds calls for ${plan.units} of the ${parsed.sessions} connections/sessions asked for; running ${plan.units}\n`);
 
   const docs: ResultsDocument[] = [];
-  const stop: StopSignal = {};
-  for (let i = 0; i < repeat; i++) {
-    if (repeat > 1 && !quiet) process.stdout.write(`${i > 0 ? '\n' : ''}loadgen: run ${i + 1} of ${repeat}\n`);
-    const doc = await replayOnce(options, sessions, quiet, workers, stop);
-    docs.push(doc);
-    await saveOutputs(doc, argv, repeat > 1 ? i + 1 : 0);
-    if (doc.run.ended === 'interrupted') break;
+  // Listened for across the repeats: a signal between two runs also ends them, gates not evaluated.
+  const stops = stopOnSignals();
+  try {
+    for (let i = 0; i < repeat && !stops.signal.aborted; i++) {
+      if (repeat > 1 && !quiet) process.stdout.write(`${i > 0 ? '\n' : ''}loadgen: run ${i + 1} of ${repeat}\n`);
+      const doc = await replayOnce(options, sessions, quiet, workers, stops.signal);
+      docs.push(doc);
+      await saveOutputs(doc, argv, repeat > 1 ? i + 1 : 0);
+      if (doc.run.ended === 'interrupted') break;
+    }
+  } finally {
+    stops.dispose();
   }
 
   const failed = docs.find(nothingMeasured);
@@ -128,42 +117,24 @@ export async function run(args: string[]): Promise<number> {
   }
   const gated = await runGates(docs, gates);
   // A signal ended the run: the partial report is printed and its gates were not evaluated.
-  return stop.signal ? signalExitCode(stop.signal) : gated;
-}
-
-/** Which signal, if any, stopped a run. */
-interface StopSignal {
-  signal?: 'SIGINT' | 'SIGTERM';
+  return stops.stoppedBy ? signalExitCode(stops.stoppedBy) : gated;
 }
 
 /** One run with its console output (echo line first, report at the end, as httperf). */
-async function replayOnce(options: ReplayOptions, sessions: SessionFile, quiet: boolean, workers: number, stop: StopSignal): Promise<ResultsDocument> {
+async function replayOnce(options: ReplayOptions, sessions: SessionFile, quiet: boolean, workers: number, signal: AbortSignal): Promise<ResultsDocument> {
   process.stdout.write(`${formatEchoLine(options)}\n`);
   if (options.verbose > 0) process.stdout.write(`${openFilesLine()}\n`);
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    stop.signal ??= signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const progress = !quiet && options.verbose === 0 && process.stderr.isTTY === true;
   const line = new ProgressLine(options, workers);
   const onSample = (sample: TimelineSample, worker = 0): void => {
     if (options.verbose > 0 && workers === 1) process.stdout.write(`${formatRateSampleLines(sample, isSessionWorkload(options.workload))}\n`);
     else if (progress) process.stderr.write(line.add(sample, worker));
   };
-  try {
-    const doc =
-      workers > 1 ? await runWorkers(options, workers, controller.signal, onSample) : await runReplay(options, sessions, { signal: controller.signal, onSample: (sample) => onSample(sample) });
-    if (progress) process.stderr.write('\r\x1b[K');
-    process.stdout.write(formatHttperfReport(doc));
-    if (!quiet) process.stdout.write(formatExtras(doc));
-    return doc;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const doc = workers > 1 ? await runWorkers(options, workers, signal, onSample) : await runReplay(options, sessions, { signal, onSample: (sample) => onSample(sample) });
+  if (progress) process.stderr.write('\r\x1b[K');
+  process.stdout.write(formatHttperfReport(doc));
+  if (!quiet) process.stdout.write(formatExtras(doc));
+  return doc;
 }
 
 /** --json, --hgrm and --html; with --repeat the run number goes before the extension (r.json -> r.2.json). */

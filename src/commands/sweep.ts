@@ -9,9 +9,9 @@
  * 130/143 stopped by SIGINT/SIGTERM (partial outputs written, gates not evaluated).
  */
 import { commandParser } from './yargs-common.js';
-import { addReplayOptions, toReplayOptions } from './replay-args.js';
+import { addReplayOptions, parseGetopt, toReplayOptions } from './replay-args.js';
 import { addConfigOption } from '../config/load.js';
-import { RunFailedError, signalExitCode, UsageError } from '../errors.js';
+import { RunFailedError, signalExitCode, stopOnSignals, UsageError } from '../errors.js';
 import { addGateOptions, prepareGates, runGates } from './gate-options.js';
 import { VERSION } from '../version.js';
 import { formatSweepCsv, separatorFor } from '../sweep/csv.js';
@@ -40,9 +40,9 @@ Give --server more than once to measure several targets side by side.
 Exit codes: 0 done (and every gate passed), 1 a gate failed, 2 usage error, 3 nothing measured,
 130/143 stopped by SIGINT/SIGTERM (partial outputs written, gates not evaluated).`;
 
-function parser(args: string[]) {
+function parser() {
   // The sweep prints its own --help after parsing (its option list depends on the replay options).
-  const y = commandParser(args, USAGE).scriptName('loadgen sweep').help(false);
+  const y = commandParser([], USAGE).scriptName('loadgen sweep').help(false);
   return addConfigOption(addGateOptions(addReplayOptions(y)))
     .option('server', { type: 'string', array: true, describe: 'target HOST, HOST:PORT or [IPv6]:PORT; repeat to sweep several targets side by side' })
     .option('port', { type: 'number', array: true, describe: 'TCP port; repeat to pair with each --server by position' })
@@ -139,13 +139,14 @@ export function sweepArguments(argv: Record<string, unknown>, rawArgs: readonly 
 
 /** Run `loadgen sweep`; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const y = parser(args);
-  const argv = (await y.parseAsync()) as Record<string, unknown>;
+  // The replay options are read as httperf reads them (getopt_long), as in `loadgen` itself.
+  const y = parser();
+  const { argv, words } = await parseGetopt(y, args);
   if (argv.help === true) {
     process.stdout.write(`${await y.getHelp()}\n`);
     return 0;
   }
-  const { settings: parsed, targets, base, slos, timing, metricsTimeoutMs } = sweepArguments(argv, args);
+  const { settings: parsed, targets, base, slos, timing, metricsTimeoutMs } = sweepArguments(argv, words);
   const gates = await prepareGates(argv);
   const workload = await planSweepWorkload(base);
   const settings: SweepSettings = { ...parsed, workload: workload.description };
@@ -157,14 +158,7 @@ export async function run(args: string[]): Promise<number> {
     );
   }
 
-  const controller = new AbortController();
-  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    stoppedBy ??= signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stops = stopOnSignals();
   const live = quiet ? null : progressLine(process.stderr);
   let doc;
   try {
@@ -173,7 +167,7 @@ export async function run(args: string[]): Promise<number> {
       { settings, targets, shape, criteria: { tolerance: settings.tolerance, maxErrors: settings.maxErrors, slos }, timing, toolVersion: VERSION },
       replayRunner(base, workload),
       {
-        signal: controller.signal,
+        signal: stops.signal,
         metricsTimeoutMs,
         onStep: (target, step) => {
           live?.clear();
@@ -184,14 +178,14 @@ export async function run(args: string[]): Promise<number> {
     );
   } finally {
     live?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stops.dispose();
   }
   process.stdout.write(`${quiet ? '' : '\n'}${formatVerdicts(doc.targets, doc.comparison)}`);
   if (typeof argv.csv === 'string') await writeFileAtomic(argv.csv, formatSweepCsv(doc.targets, separatorFor(argv.csv), settings.unit));
   if (typeof argv.json === 'string') await writeFileAtomic(argv.json, `${JSON.stringify(doc, null, 2)}\n`);
   if (typeof argv.svg === 'string') await writeFileAtomic(argv.svg, renderSweepSvg(doc));
   if (typeof argv.html === 'string') await writeFileAtomic(argv.html, renderSweepHtml(doc));
+  const { stoppedBy } = stops;
   if (!measuredAnything(doc) && !stoppedBy) throw new RunFailedError('nothing could be measured at any step (no replies): is the server running?');
   const gated = await runGates([doc], gates, { suiteName: 'loadgen sweep' });
   return stoppedBy ? signalExitCode(stoppedBy) : gated;

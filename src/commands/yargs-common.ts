@@ -26,7 +26,9 @@ export function commandParser(args: string[], usage: string, options: CommandPar
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((message: string | null, err: Error | undefined) => {
       if (err !== undefined && isUserError(err)) throw err;
-      throw new UsageError(`${prefix}${message ?? err?.message ?? 'invalid arguments'}`);
+      // yargs words some failures over several lines ("Invalid values:\n  Argument: ..."): one line.
+      const text = (message ?? err?.message ?? 'invalid arguments').trim().replace(/:?\s*\n\s*/g, ': ');
+      throw new UsageError(`${prefix}${text}`);
     });
   return options.positionals ? y.strictOptions() : y.strict();
 }
