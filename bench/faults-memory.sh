@@ -16,14 +16,14 @@ STEPS=("$@")
 WORK="$(mktemp -d /tmp/loadgen-faults-memory.XXXXXX)"
 mkdir -p "$WORK/docroot"
 printf 'ok\n' >"$WORK/docroot/a"
-trap 'nginx_stop "$WORK/nginx"' EXIT
+trap 'nginx_stop "$WORK/nginx"; rm -rf "$WORK"' EXIT
 nginx_start "$WORK/nginx" "$WORK/docroot" 0
 PORT="$NGINX_PORT"
 LOADGEN=(node "$ROOT/bin/loadgen.js" --server 127.0.0.1 --port "$PORT" --timeout=10 -q)
 ulimit -n "$(ulimit -Hn)"  # 10k connections need > 10k descriptors
 
 # Peak RSS (KB) of a command, from GNU time.
-peak_rss() { /usr/bin/time -f '%M' -o "$WORK/time.txt" "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" || true; cat "$WORK/time.txt" | tail -n1; }
+peak_rss() { /usr/bin/time -f '%M' -o "$WORK/time.txt" "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" || true; tail -n1 "$WORK/time.txt"; }
 
 for step in "${STEPS[@]}"; do
   case "$step" in

@@ -114,7 +114,6 @@ quota_setup() {
   else
     die "no writable cgroup cpu controller for GEN_QUOTA_PCT=$pct (run as root on a cgroup v1 or v2 host)"
   fi
-  QUOTA_DIR="$dir"
   # shellcheck disable=SC2016
   QUOTA_PREFIX=(bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$dir")
 }

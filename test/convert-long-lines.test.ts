@@ -5,14 +5,15 @@
  * generous timeout: the assertions are on counts and messages, never on time.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_LINE_BYTES, readBlocks } from '../src/convert/read.js';
+import { MAX_LINE_BYTES, peekLines, readBlocks } from '../src/convert/read.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/logs/', import.meta.url).pathname;
@@ -134,5 +135,25 @@ describe('the block reader at the line cap', () => {
       expect(events).toEqual(['a', `kept ${MAX_LINE_BYTES}`, `long ${MAX_LINE_BYTES + 1}`, 'b', `long ${3 * MAX_LINE_BYTES}`, 'c', `long ${MAX_LINE_BYTES + 5}`]);
       expect(blocks).toBe(`a\n${kept}\nb\nc\n`);
     }
+  });
+});
+
+describe('peeking at the first lines', () => {
+  it.skipIf(!existsSync('/proc/self/fd'))('closes the file when it stops early (plain and gzip)', async () => {
+    // Both larger than the 64 KB peekLines reads: it stops before the end of the input.
+    const text = `${randomBytes(400_000).toString('base64').replace(/(.{100})/g, '$1\n')}\n`;
+    const plain = join(dir, 'peek.log');
+    const gzip = join(dir, 'peek.log.gz');
+    writeFileSync(plain, text);
+    writeFileSync(gzip, gzipSync(text));
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 10; i++) {
+      expect(await peekLines(plain, 3)).toHaveLength(3);
+      expect(await peekLines(gzip, 3)).toHaveLength(3);
+    }
+    // Closing is asynchronous: give the streams a moment to finish.
+    for (let wait = 0; wait < 50 && open() > before; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(open()).toBe(before);
   });
 });

@@ -17,8 +17,8 @@ import { commandParser } from './yargs-common.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { HttpMethod } from '../session/model.js';
 import { SESSION_METHODS } from '../session/parse.js';
-import { Converter, renamedParser, noUsableLine, type PiecesSink } from '../convert/convert.js';
-import { DETECT_SAMPLE_LINES, detectFormat, resolveFormat } from '../convert/formats/index.js';
+import { Converter, detectParser, noUsableLine, type PiecesSink } from '../convert/convert.js';
+import { DETECT_SAMPLE_LINES, resolveFormat } from '../convert/formats/index.js';
 import { DEFAULT_ASSET_EXTENSIONS, DEFAULT_CONVERT_OPTIONS, type ClientKey, type ConvertOptions } from '../convert/options.js';
 import { formatProfile } from '../convert/profile.js';
 import { checkInputs, orderByFirstTime, peekLines, readBlocks } from '../convert/read.js';
@@ -296,11 +296,8 @@ async function parsersForOrdering(settings: ConvertSettings): Promise<Array<Line
   const choice = resolveFormat(settings.options.format, settings.options.jsonFields);
   if (choice.kind === 'fixed') return settings.inputs.map(() => choice.parser);
   return Promise.all(
-    settings.inputs.map(async (path) => {
-      const sample = (await peekLines(path, DETECT_SAMPLE_LINES)).filter((l) => l.trim().length > 0);
-      const parser = detectFormat(sample, settings.options.jsonFields);
-      return parser === undefined ? undefined : renamedParser(`${parser.name} (detected)`, parser);
-    }),
+    // peekLines leaves out blank lines already.
+    settings.inputs.map(async (path) => detectParser(await peekLines(path, DETECT_SAMPLE_LINES), settings.options.jsonFields)),
   );
 }
 

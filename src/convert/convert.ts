@@ -61,9 +61,15 @@ const MAX_POOLED_RECORDS = 65_536;
 /** A byte that is not ASCII, in a latin1 block. */
 const NON_ASCII = /[\x80-\xff]/g;
 
-/** `parser` under another name (its methods do not use `this`). */
-export function renamedParser(name: string, parser: LineParser): LineParser {
-  return { name, parse: parser.parse, parseRange: parser.parseRange };
+/**
+ * The format `sample` (non-empty lines) is in, named `NAME (detected)` as the header and the
+ * profile report it; undefined when no format reads any line. The one detection step of both the
+ * converter and the command (which detects each input up front to order several by time).
+ */
+export function detectParser(sample: readonly string[], jsonFields: readonly string[]): LineParser | undefined {
+  const parser = detectFormat(sample, jsonFields);
+  // The parsers' methods do not use `this`: they can be taken under another name.
+  return parser === undefined ? undefined : { name: `${parser.name} (detected)`, parse: parser.parse, parseRange: parser.parseRange };
 }
 
 /** Methods httperf 0.9.0 does not know (loadgen replays them). */
@@ -206,7 +212,7 @@ export class Converter {
 
   private detect(): void {
     const sample = this.pending.filter((p) => p.text.trim().length > 0).map((p) => p.text);
-    const parser = detectFormat(sample, this.options.jsonFields);
+    const parser = detectParser(sample, this.options.jsonFields);
     if (parser === undefined) {
       const first = this.pending.find((p) => p.text.trim().length > 0);
       const where = first !== undefined ? `${this.sources[first.file]!.path}:${first.line}` : this.sources[0]?.path ?? 'input';
@@ -214,8 +220,8 @@ export class Converter {
         `convert: cannot detect the log format of ${where} (not common, combined, nginx or JSON lines): give --format`,
       );
     }
-    this.parser = renamedParser(`${parser.name} (detected)`, parser);
-    this.formats[this.formats.length - 1] = this.parser.name;
+    this.parser = parser;
+    this.formats[this.formats.length - 1] = parser.name;
     this.processPending();
   }
 

@@ -12,7 +12,7 @@
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Writable, pipeline as streamPipeline } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isAscii } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
@@ -32,19 +32,24 @@ async function openDecoded(path: string): Promise<Readable> {
   const head = first.done === true ? undefined : first.value;
   const rest = Readable.from(
     (async function* () {
-      if (head !== undefined) yield head;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done === true) return;
-        yield next.value;
+      try {
+        if (head !== undefined) yield head;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
+      } finally {
+        // Destroying `rest` early (peekLines stops after 64 KB) must close the file too: the
+        // manual next() calls above do not pass the generator's return on to the source.
+        await iterator.return?.();
       }
     })(),
     { objectMode: false },
   );
   if (head !== undefined && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = createGunzip();
-    rest.on('error', (err) => gunzip.destroy(err));
-    return rest.pipe(gunzip);
+    // pipeline, not pipe: an error or early destroy of either end destroys the other (and the file).
+    return streamPipeline(rest, createGunzip(), () => undefined);
   }
   return rest;
 }

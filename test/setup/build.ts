@@ -24,5 +24,14 @@ function newestSource(dir: string): number {
 export default function setup(): void {
   const built = join(ROOT, 'dist', 'cli.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newestSource(join(ROOT, 'src'))) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  try {
+    // --noEmitOnError: a failed build leaves dist/ as it was (older than src/), so the next run
+    // builds again instead of taking output compiled from the broken source for up to date.
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmitOnError'], { cwd: ROOT, stdio: 'inherit' });
+  } catch {
+    // tsc has printed its errors above; say what failed, not where execFileSync threw from.
+    const error = new Error('test setup: the build (npx tsc -p tsconfig.json) failed; its errors are above. Fix them or run `npm run build`.');
+    error.stack = error.message;
+    throw error;
+  }
 }
