@@ -93,7 +93,9 @@ export function mergeResults(docs: readonly ResultsDocument[], run?: RunIdentity
   const histograms = Object.fromEntries(
     HISTOGRAM_NAMES.map((name) => [name, mergeEncoded(docs.map((d) => d.histograms[name].encoded))]),
   ) as Record<HistogramName, HistogramSummary>;
-  const targetSessionRate = concurrent ? sumOf(docs, (d) => d.run.targetSessionRate) : Math.max(...docs.map((d) => d.run.targetSessionRate));
+  // Shares of one run (`run` given: --workers) add up even when a short share ended before another began.
+  const together = run !== undefined || concurrent;
+  const targetSessionRate = together ? sumOf(docs, (d) => d.run.targetSessionRate) : Math.max(...docs.map((d) => d.run.targetSessionRate));
   const ended = docs.some((d) => d.run.ended === 'interrupted') ? 'interrupted' : 'completed';
   return assembleDocument({
     tool: first.tool,
