@@ -29,12 +29,12 @@ afterAll(async () => {
 });
 
 /** Gate documents in process; resolves with the exit code, the table and the reports. */
-async function gate(docs: GateDocument[], extra: Record<string, unknown> = {}) {
+async function gate(docs: GateDocument[], extra: Record<string, unknown> = {}, stopped = false) {
   let table = '';
   const output = new Writable({ write: (chunk, _enc, done) => ((table += String(chunk)), done()) });
   const junit = join(dir, `j${Math.random()}.xml`);
   const markdown = join(dir, `m${Math.random()}.md`);
-  const code = await runGates(docs, { assert: ['reply_rate >= 50', 'response_time.p99 < 1s'], junit, markdown, ...extra }, { output });
+  const code = await runGates(docs, { assert: ['reply_rate >= 50', 'response_time.p99 < 1s'], junit, markdown, ...extra }, { output, stopped });
   return { code, table, junit: await readFile(junit, 'utf8'), markdown: await readFile(markdown, 'utf8') };
 }
 
@@ -75,6 +75,16 @@ describe('gates on partial documents', () => {
   it('one interrupted run among --repeat runs makes them all unevaluated', async () => {
     const r = await gate([makeResultsDocument(), interrupted(), makeResultsDocument()]);
     expect(r.code).toBe(EXIT_INTERRUPTED);
+  });
+
+  it('whole runs of a command stopped by a signal (Ctrl-C between --repeat runs) are not evaluated', async () => {
+    const r = await gate([makeResultsDocument(), makeResultsDocument()], {}, true);
+    expect(r.code).toBe(EXIT_INTERRUPTED);
+    expect(r.table).toContain('not evaluated: run interrupted');
+    expect(r.junit).toContain('<error');
+    const whole = await gate([makeResultsDocument(), makeResultsDocument()]);
+    expect(whole.code).not.toBe(EXIT_INTERRUPTED);
+    expect(whole.table).not.toContain('not evaluated');
   });
 
   it('an interrupted sweep document is not evaluated either', async () => {

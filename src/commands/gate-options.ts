@@ -104,6 +104,8 @@ export interface RunGatesOptions {
   output?: NodeJS.WritableStream;
   /** Print a blank line before the table (to separate it from a report above); default true. */
   separate?: boolean;
+  /** A signal stopped the command (e.g. between --repeat runs): the runs are partial. */
+  stopped?: boolean;
 }
 
 function isGateSpec(value: GateArgv | GateSpec | null): value is GateSpec {
@@ -121,7 +123,7 @@ export async function runGates(docs: readonly GateDocument[], argv: GateArgv | G
   const spec = isGateSpec(argv) ? argv : argv === null ? null : await prepareGates(argv);
   if (spec === null) return EXIT_OK;
   if (docs.some(isSweepDocument) && docs.length > 1) throw new UsageError('a sweep document is gated on its own, not with other documents');
-  const partial = partialVerdict(docs, spec.allowPartial === true);
+  const partial = partialVerdict(docs, spec.allowPartial === true, options.stopped === true);
   const evaluated = evaluateGates(docs, spec.assertions, spec.baseline);
   const results = partial ? notEvaluated(evaluated, partial) : evaluated;
   (options.output ?? process.stdout).write(`${options.separate === false ? '' : '\n'}${formatVerdictTable(results)}`);

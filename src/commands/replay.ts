@@ -115,7 +115,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`loadgen: ${describeUnreachable(failed)}\n`);
     return EXIT_RUN_FAILED;
   }
-  const gated = await runGates(docs, gates);
+  const gated = await runGates(docs, gates, { stopped: stops.stoppedBy !== undefined });
   // A signal ended the run: the partial report is printed and its gates were not evaluated.
   return stops.stoppedBy ? signalExitCode(stops.stoppedBy) : gated;
 }

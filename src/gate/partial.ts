@@ -23,9 +23,13 @@ function interrupted(doc: GateDocument): boolean {
   return isSweepDocument(doc) ? doc.interrupted === true : doc.run.ended === 'interrupted';
 }
 
-/** Why the documents cannot be gated: interrupted (unless allowed), else nothing measured. */
-export function partialVerdict(docs: readonly GateDocument[], allowPartial: boolean): PartialVerdict | null {
-  if (!allowPartial && docs.some(interrupted)) return { reason: 'run interrupted', exitCode: EXIT_INTERRUPTED };
+/**
+ * Why the documents cannot be gated: interrupted (unless allowed), else nothing measured.
+ * `stopped`: the command was stopped by a signal even though every document it holds is whole
+ * (Ctrl-C between two --repeat runs): the set of runs is partial all the same.
+ */
+export function partialVerdict(docs: readonly GateDocument[], allowPartial: boolean, stopped = false): PartialVerdict | null {
+  if (!allowPartial && (stopped || docs.some(interrupted))) return { reason: 'run interrupted', exitCode: EXIT_INTERRUPTED };
   if (docs.some(measuredNothing)) return { reason: 'nothing measured', exitCode: EXIT_RUN_FAILED };
   return null;
 }
