@@ -148,6 +148,15 @@ describe('loadgen gate: sweeps, config and reports', () => {
     expect(r2.stderr).toMatch(/bad\.yml:3:\d+: invalid YAML/);
   });
 
+  it('checks the types of gate options in the config, as the replay does', async () => {
+    const wrong = join(dir, 'wrong.yml');
+    await writeFile(wrong, 'workers: 2\nallow-partial: "no"\n');
+    const r = await cli(HEALTHY, '--config', wrong, '--assert', 'errors == 0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/wrong\.yml:2:\d+: option "allow-partial" must be true or false/);
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   it('writes Markdown to --markdown and to GITHUB_STEP_SUMMARY', async () => {
     const markdown = join(dir, 'gates.md');
     const summary = join(dir, 'summary.md');

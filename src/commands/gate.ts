@@ -8,7 +8,7 @@ import yargs from 'yargs';
 import { addReplayOptions } from './replay-args.js';
 import { addReplayCommandOptions } from './replay.js';
 import { commandParser, wantsHelp } from './yargs-common.js';
-import { loadConfigFile } from '../config/load.js';
+import { addConfigOption } from '../config/load.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { METRICS } from '../gate/metrics.js';
 import { addGateOptions, prepareGates, runGates } from './gate-options.js';
@@ -33,16 +33,6 @@ function replayOnlyKeys(): Set<string> {
   return new Set(names.filter((k) => k !== 'help' && k !== 'version'));
 }
 
-/**
- * A config file for the gate command: the same file the replay command reads, with the options
- * that only make sense for a replay (wsesslog, rate, ...) left out instead of rejected.
- * Unknown keys stay, so a misspelt gate option is still an error.
- */
-function loadGateConfig(path: string): Record<string, unknown> {
-  const replayOnly = replayOnlyKeys();
-  return Object.fromEntries(Object.entries(loadConfigFile(path)).filter(([key]) => !replayOnly.has(key)));
-}
-
 /** The metric catalogue as printed by `--list-metrics`. */
 export function formatMetricList(): string {
   const width = Math.max(...METRICS.map((m) => m.name.length));
@@ -56,8 +46,10 @@ export function formatMetricList(): string {
 
 /** Run `loadgen gate`; resolves to the exit code. */
 export async function run(args: string[]): Promise<number> {
-  const parser = addGateOptions(commandParser(args, USAGE, { positionals: true }))
-    .config('config', 'JSON or YAML file of options (keys are option names; command-line options win)', loadGateConfig)
+  // The same config file the replay command reads, its replay-only options left out instead of
+  // rejected; unknown keys stay, so a misspelt gate option is still an error.
+  const replayOnly = replayOnlyKeys();
+  const parser = addConfigOption(addGateOptions(commandParser(args, USAGE, { positionals: true })), (key) => !replayOnly.has(key))
     .option('list-metrics', { type: 'boolean', describe: 'list every metric name with its units and exit' });
   const argv = (await parser.parseAsync()) as Record<string, unknown> & { _: Array<string | number> };
   if (wantsHelp(args)) return EXIT_OK;

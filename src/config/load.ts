@@ -148,8 +148,12 @@ function yargsTypes<T>(y: Argv<T>): ConfigTypes {
 
 /**
  * Add `--config FILE` to a yargs instance. Errors from the file surface through yargs' failure
- * handler as the original UsageError / InputError (see `rethrowUserError`).
+ * handler as the original UsageError / InputError (see `rethrowUserError`). Values are checked
+ * against the instance's option types; `keep` leaves out keys another command owns (the gate
+ * reads the replay's config file without its replay-only options).
  */
-export function addConfigOption<T>(y: Argv<T>) {
-  return y.config('config', 'JSON or YAML file of options (keys are option names; command-line options win)', (path: string) => loadConfigFile(path, yargsTypes(y)));
+export function addConfigOption<T>(y: Argv<T>, keep: (key: string) => boolean = () => true) {
+  return y.config('config', 'JSON or YAML file of options (keys are option names; command-line options win)', (path: string) =>
+    Object.fromEntries(Object.entries(loadConfigFile(path, yargsTypes(y))).filter(([key]) => keep(key))),
+  );
 }
