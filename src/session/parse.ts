@@ -16,7 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Burst, HttpMethod, SessionFile, SessionRequest, SessionTemplate } from './model.js';
-import { readSessionSource } from './load.js';
+import { readInputFile } from '../util/files.js';
 
 export { formatSessionFile } from './format.js';
 
@@ -82,7 +82,7 @@ export interface SessionParseOptions {
  * directory) is `UsageError("can't open PATH: <reason>")`; bad content is an `InputError`.
  */
 export async function loadSessionFile(path: string, options: SessionParseOptions = {}): Promise<SessionFile> {
-  return parseSessionFile(await readSessionSource(path), path, options);
+  return parseSessionFile(await readInputFile(path), path, options);
 }
 
 /** Burst under construction (the model's types are read-only). */

@@ -3,7 +3,7 @@
  * produce them, computed before the run so the engine only copies references.
  */
 import { UsageError } from '../errors.js';
-import { readSessionSource } from '../session/load.js';
+import { readInputFile } from '../util/files.js';
 import type { UriSource } from './spec.js';
 
 /**
@@ -29,7 +29,7 @@ export async function loadUriSequence(source: UriSource, clientId: number, clien
     case 'fixed':
       return { uri: () => source.uri, period: 1, total: Infinity };
     case 'wlog':
-      return wlogSequence(source.file, source.loop, await readSessionSource(source.file));
+      return wlogSequence(source.file, source.loop, await readInputFile(source.file));
     case 'wset':
       return wsetSequence(source.files, source.missRate, source.prefix, clientId, clientCount);
   }
